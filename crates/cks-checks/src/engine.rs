@@ -1,0 +1,1051 @@
+//! Compiling a lab's checks once, and grading snapshots with them.
+
+use std::cell::OnceCell;
+
+use regex::Regex;
+use serde_json::Value as Json;
+
+use crate::cel::{CelDoc, Expr, Vars, value_to_json};
+use crate::nodefile::{self, ArgSplitting};
+use crate::outcome::{Finding, Outcome, Status};
+use crate::rbac::{RbacIndex, UserInfo, describe_request};
+use crate::select::{self, pod_view};
+use crate::snapshot::{NodeFile, ObjectRef, Snapshot};
+use crate::spec::{CheckKindRef, CheckSpec, FileFormat, Quantifier};
+use crate::{dockerfile, pss};
+
+/// A problem found while compiling a check: which check, which field, where in the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileProblem {
+    pub check_index: usize,
+    pub check_id: String,
+    /// Field path inside the check, e.g. `object.expr`, `object.variables[1].expression`.
+    pub field: String,
+    /// 1-based position inside the field's text.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for CompileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "check `{}` {} ({}:{}): {}",
+            self.check_id, self.field, self.line, self.column, self.message
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+struct Compiled {
+    expr: Option<Expr>,
+    message_expr: Option<Expr>,
+    variables: Vec<(String, Expr)>,
+    regex: Option<Regex>,
+}
+
+#[derive(Debug)]
+struct CompiledCheck {
+    spec: CheckSpec,
+    compiled: Compiled,
+}
+
+/// A lab's checks, compiled once (CEL programs, regexes) and reusable for every grade.
+#[derive(Debug)]
+pub struct CompiledChecks {
+    checks: Vec<CompiledCheck>,
+}
+
+fn compile_expr(
+    index: usize,
+    spec: &CheckSpec,
+    field: &str,
+    source: &str,
+    problems: &mut Vec<CompileProblem>,
+) -> Option<Expr> {
+    match Expr::compile(source) {
+        Ok(expr) => Some(expr),
+        Err(errors) => {
+            problems.extend(errors.into_iter().map(|e| CompileProblem {
+                check_index: index,
+                check_id: spec.id.clone(),
+                field: field.to_owned(),
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            }));
+            None
+        }
+    }
+}
+
+impl CompiledChecks {
+    /// Compile every check; all problems are returned at once.
+    pub fn compile(specs: &[CheckSpec]) -> Result<CompiledChecks, Vec<CompileProblem>> {
+        let mut problems = Vec::new();
+        let mut checks = Vec::with_capacity(specs.len());
+        for (index, spec) in specs.iter().enumerate() {
+            let mut compiled = Compiled::default();
+            let mut problem = |field: &str, message: String| {
+                problems.push(CompileProblem {
+                    check_index: index,
+                    check_id: spec.id.clone(),
+                    field: field.into(),
+                    line: 1,
+                    column: 1,
+                    message,
+                })
+            };
+            let Some(kind) = spec.kind() else {
+                let names = spec.kind_names();
+                if names.is_empty() {
+                    problem("", "a check needs one kind: object, absent, count, rbac, pss, nodeFile, dockerfile or answer".into());
+                } else {
+                    problem(
+                        "",
+                        format!("a check has exactly one kind, found {}", names.join(", ")),
+                    );
+                }
+                continue;
+            };
+            let mut p = Vec::new();
+            match kind {
+                CheckKindRef::Object(o) => {
+                    compiled.expr = compile_expr(index, spec, "object.expr", &o.expr, &mut p);
+                    if let Some(m) = &o.message_expression {
+                        compiled.message_expr =
+                            compile_expr(index, spec, "object.messageExpression", m, &mut p);
+                    }
+                    for (i, v) in o.variables.iter().enumerate() {
+                        if let Some(e) = compile_expr(
+                            index,
+                            spec,
+                            &format!("object.variables[{i}].expression"),
+                            &v.expression,
+                            &mut p,
+                        ) {
+                            compiled.variables.push((v.name.clone(), e));
+                        }
+                    }
+                }
+                CheckKindRef::Absent(a) => {
+                    if let Some(w) = &a.where_ {
+                        compiled.expr = compile_expr(index, spec, "absent.where", w, &mut p);
+                    }
+                }
+                CheckKindRef::Count(c) => {
+                    if let Some(w) = &c.where_ {
+                        compiled.expr = compile_expr(index, spec, "count.where", w, &mut p);
+                    }
+                    if c.min.is_none() && c.max.is_none() {
+                        problem("count", "set `min`, `max` or both".into());
+                    }
+                    if let (Some(min), Some(max)) = (c.min, c.max) {
+                        if min > max {
+                            problem("count", format!("min ({min}) is greater than max ({max})"));
+                        }
+                    }
+                }
+                CheckKindRef::NodeFile(n) => {
+                    if let Some(e) = &n.expr {
+                        compiled.expr = compile_expr(index, spec, "nodeFile.expr", e, &mut p);
+                    }
+                    if !n.path.starts_with('/') {
+                        problem(
+                            "nodeFile.path",
+                            format!("must be an absolute path, found {:?}", n.path),
+                        );
+                    }
+                    if !n.flags.is_empty() && n.format != FileFormat::StaticPod {
+                        problem("nodeFile.flags", "flags need `format: static-pod`".into());
+                    }
+                    if !n.audit.is_empty() && n.format != FileFormat::AuditPolicy {
+                        problem(
+                            "nodeFile.audit",
+                            "audit expectations need `format: audit-policy`".into(),
+                        );
+                    }
+                    if !n.encryption.is_empty() && n.format != FileFormat::EncryptionConfig {
+                        problem(
+                            "nodeFile.encryption",
+                            "encryption expectations need `format: encryption-config`".into(),
+                        );
+                    }
+                    if let Some(mode) = n.stat.as_ref().and_then(|s| s.max_mode.as_ref()) {
+                        if u32::from_str_radix(mode, 8).is_err() {
+                            problem(
+                                "nodeFile.stat.maxMode",
+                                format!("must be an octal mode such as \"0600\", found {mode:?}"),
+                            );
+                        }
+                    }
+                    let asserts = !n.flags.is_empty()
+                        || !n.audit.is_empty()
+                        || !n.encryption.is_empty()
+                        || n.expr.is_some()
+                        || n.stat.is_some()
+                        || n.absent;
+                    if !asserts {
+                        problem(
+                            "nodeFile",
+                            "asserts nothing: add flags, audit, encryption, expr, stat or absent"
+                                .into(),
+                        );
+                    }
+                }
+                CheckKindRef::Dockerfile(d) => {
+                    compiled.expr = compile_expr(index, spec, "dockerfile.expr", &d.expr, &mut p);
+                }
+                CheckKindRef::Answer(a) => {
+                    if a.equals.is_none() && a.one_of.is_empty() && a.regex.is_none() {
+                        problem("answer", "set `equals`, `oneOf` or `regex`".into());
+                    }
+                    if let Some(r) = &a.regex {
+                        let pattern = if a.ignore_case {
+                            format!("(?i)^(?:{r})$")
+                        } else {
+                            format!("^(?:{r})$")
+                        };
+                        match Regex::new(&pattern) {
+                            Ok(re) => compiled.regex = Some(re),
+                            Err(e) => problem("answer.regex", e.to_string()),
+                        }
+                    }
+                }
+                CheckKindRef::Rbac(r) => {
+                    if let Err(e) = UserInfo::from_subject(&r.subject) {
+                        problem("rbac.subject", e);
+                    }
+                    if r.can.is_empty() && r.cannot.is_empty() {
+                        problem("rbac", "set `can`, `cannot` or both".into());
+                    }
+                    for (i, req) in r.can.iter().chain(&r.cannot).enumerate() {
+                        if req.resource.is_some() == req.non_resource_url.is_some() {
+                            problem(
+                                "rbac",
+                                format!(
+                                    "request {} must set exactly one of resource and nonResourceURL",
+                                    i + 1
+                                ),
+                            );
+                        }
+                    }
+                }
+                CheckKindRef::Pss(_) => {}
+            }
+            problems.extend(p);
+            checks.push(CompiledCheck {
+                spec: spec.clone(),
+                compiled,
+            });
+        }
+        if problems.is_empty() {
+            Ok(CompiledChecks { checks })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The specs, in lab order.
+    pub fn specs(&self) -> impl Iterator<Item = &CheckSpec> {
+        self.checks.iter().map(|c| &c.spec)
+    }
+
+    /// Grade a snapshot: one outcome per check, in lab order. Never panics, never does I/O.
+    pub fn grade(&self, snapshot: &Snapshot) -> Vec<Outcome> {
+        let params = Json::Object(
+            snapshot
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        let grader = Grader {
+            snapshot,
+            params: CelDoc::new(&params),
+            docs: (0..snapshot.objects.len())
+                .map(|_| OnceCell::new())
+                .collect(),
+            rbac: OnceCell::new(),
+        };
+        self.checks
+            .iter()
+            .map(|check| grader.grade(check))
+            .collect()
+    }
+}
+
+struct Grader<'a> {
+    snapshot: &'a Snapshot,
+    params: CelDoc<'a>,
+    /// Each object converted to a CEL value at most once per grade, on first use.
+    docs: Vec<OnceCell<CelDoc<'a>>>,
+    rbac: OnceCell<RbacIndex<'a>>,
+}
+
+/// Result of evaluating a check before points are attached.
+struct Verdict {
+    status: Status,
+    message: String,
+    findings: Vec<Finding>,
+}
+
+impl Verdict {
+    fn pass(message: impl Into<String>) -> Verdict {
+        Verdict {
+            status: Status::Pass,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+    fn fail(message: impl Into<String>, findings: Vec<Finding>) -> Verdict {
+        Verdict {
+            status: Status::Fail,
+            message: message.into(),
+            findings,
+        }
+    }
+    fn error(message: impl Into<String>) -> Verdict {
+        Verdict {
+            status: Status::Error,
+            message: message.into(),
+            findings: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Grader<'a> {
+    fn grade(&self, check: &CompiledCheck) -> Outcome {
+        let spec = &check.spec;
+        let verdict = match spec.kind() {
+            None => Verdict::error("the check has no single kind"),
+            Some(kind) => self.evaluate(kind, &check.compiled),
+        };
+        Outcome {
+            check_id: spec.id.clone(),
+            status: verdict.status,
+            points_awarded: if verdict.status == Status::Pass {
+                spec.points
+            } else {
+                0
+            },
+            points_possible: spec.points,
+            message: verdict.message,
+            findings: verdict.findings,
+            doc: spec.doc.clone(),
+        }
+    }
+
+    fn doc(&self, index: usize) -> &CelDoc<'a> {
+        self.docs[index].get_or_init(|| CelDoc::new(&self.snapshot.objects[index]))
+    }
+
+    fn selected(&self, selector: &crate::spec::Selector) -> Vec<usize> {
+        (0..self.snapshot.objects.len())
+            .filter(|&i| select::matches(selector, &self.snapshot.objects[i]))
+            .collect()
+    }
+
+    /// Objects matching the selector and the optional CEL filter.
+    fn filtered(
+        &self,
+        selector: &crate::spec::Selector,
+        filter: Option<&Expr>,
+    ) -> Result<Vec<usize>, String> {
+        let mut out = Vec::new();
+        for i in self.selected(selector) {
+            let keep = match filter {
+                None => true,
+                Some(expr) => {
+                    let vars = Vars::new()
+                        .with("object", self.doc(i))
+                        .with("params", &self.params);
+                    expr.eval_bool(&vars).map_err(|e| {
+                        format!(
+                            "`where` failed on {}: {e}",
+                            ObjectRef::of(&self.snapshot.objects[i])
+                        )
+                    })?
+                }
+            };
+            if keep {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    fn evaluate(&self, kind: CheckKindRef<'_>, compiled: &Compiled) -> Verdict {
+        match kind {
+            CheckKindRef::Object(o) => self.object(o, compiled),
+            CheckKindRef::Absent(a) => match self.filtered(&a.select, compiled.expr.as_ref()) {
+                Err(e) => Verdict::error(e),
+                Ok(found) if found.is_empty() => {
+                    Verdict::pass(format!("no {} exists", select::describe(&a.select)))
+                }
+                Ok(found) => {
+                    let findings = found
+                        .iter()
+                        .map(|&i| {
+                            Finding::new(
+                                a.message.clone().unwrap_or_else(|| "must not exist".into()),
+                            )
+                            .object(ObjectRef::of(&self.snapshot.objects[i]))
+                        })
+                        .collect();
+                    Verdict::fail(
+                        format!(
+                            "expected no {}, found {}",
+                            select::describe(&a.select),
+                            found.len()
+                        ),
+                        findings,
+                    )
+                }
+            },
+            CheckKindRef::Count(c) => match self.filtered(&c.select, compiled.expr.as_ref()) {
+                Err(e) => Verdict::error(e),
+                Ok(found) => {
+                    let n = u32::try_from(found.len()).unwrap_or(u32::MAX);
+                    let range = match (c.min, c.max) {
+                        (Some(min), Some(max)) => format!("between {min} and {max}"),
+                        (Some(min), None) => format!("at least {min}"),
+                        (None, Some(max)) => format!("at most {max}"),
+                        (None, None) => "any number".into(),
+                    };
+                    let what = select::describe(&c.select);
+                    if c.min.is_none_or(|min| n >= min) && c.max.is_none_or(|max| n <= max) {
+                        Verdict::pass(format!("{n} {what} (expected {range})"))
+                    } else {
+                        let names: Vec<String> = found
+                            .iter()
+                            .map(|&i| ObjectRef::of(&self.snapshot.objects[i]).to_string())
+                            .collect();
+                        let finding = Finding::new(
+                            c.message
+                                .clone()
+                                .unwrap_or_else(|| format!("expected {range} {what}")),
+                        )
+                        .expected(range.clone())
+                        .found(if names.is_empty() {
+                            "none".into()
+                        } else {
+                            format!("{n}: {}", names.join(", "))
+                        });
+                        Verdict::fail(format!("expected {range} {what}, found {n}"), vec![finding])
+                    }
+                }
+            },
+            CheckKindRef::Rbac(r) => self.rbac(r),
+            CheckKindRef::Pss(p) => self.pss(p),
+            CheckKindRef::NodeFile(n) => self.node_file(n, compiled),
+            CheckKindRef::Dockerfile(d) => self.dockerfile(d, compiled),
+            CheckKindRef::Answer(a) => self.answer(a, compiled),
+        }
+    }
+
+    fn object(&self, o: &crate::spec::ObjectCheck, compiled: &Compiled) -> Verdict {
+        let Some(expr) = &compiled.expr else {
+            return Verdict::error("expression did not compile");
+        };
+        let selected = self.selected(&o.select);
+        if selected.is_empty() {
+            let finding = Finding::new(format!("no {} found", select::describe(&o.select)))
+                .expected("at least one")
+                .found("none");
+            return Verdict::fail(
+                format!("no {} found", select::describe(&o.select)),
+                vec![finding],
+            );
+        }
+        let mut failing = Vec::new();
+        let mut passing = 0;
+        for &i in &selected {
+            let object_ref = ObjectRef::of(&self.snapshot.objects[i]);
+            let vars_json = match self.variables(i, compiled) {
+                Ok(v) => v,
+                Err(e) => return Verdict::error(format!("{object_ref}: {e}")),
+            };
+            let vars_doc = CelDoc::new(&vars_json);
+            let vars = Vars::new()
+                .with("object", self.doc(i))
+                .with("params", &self.params)
+                .with("variables", &vars_doc);
+            match expr.eval_bool(&vars) {
+                Ok(true) => passing += 1,
+                Ok(false) => {
+                    let message = match (&compiled.message_expr, &o.message) {
+                        (Some(m), _) => m
+                            .eval_string(&vars)
+                            .unwrap_or_else(|e| format!("messageExpression failed: {e}")),
+                        (None, Some(m)) => m.clone(),
+                        (None, None) => format!("`{}` is false", expr.source),
+                    };
+                    failing.push(Finding::new(message).object(object_ref));
+                }
+                Err(e) => {
+                    return Verdict::error(format!(
+                        "{object_ref}: evaluating `{}` failed: {e}",
+                        expr.source
+                    ));
+                }
+            }
+        }
+        let ok = match o.quantifier {
+            Quantifier::All => failing.is_empty(),
+            Quantifier::Any => passing > 0,
+        };
+        if ok {
+            Verdict::pass(format!(
+                "{passing} of {} {} satisfy the check",
+                selected.len(),
+                select::describe(&o.select)
+            ))
+        } else {
+            Verdict::fail(
+                format!(
+                    "{} of {} {} fail the check",
+                    failing.len(),
+                    selected.len(),
+                    select::describe(&o.select)
+                ),
+                failing,
+            )
+        }
+    }
+
+    /// Evaluate `variables` in order; each sees the ones before it.
+    fn variables(&self, index: usize, compiled: &Compiled) -> Result<Json, String> {
+        let mut values = serde_json::Map::new();
+        for (name, expr) in &compiled.variables {
+            let so_far = Json::Object(values.clone());
+            let so_far_doc = CelDoc::new(&so_far);
+            let vars = Vars::new()
+                .with("object", self.doc(index))
+                .with("params", &self.params)
+                .with("variables", &so_far_doc);
+            let value = expr
+                .eval(&vars)
+                .map_err(|e| format!("variable `{name}` failed: {e}"))?;
+            values.insert(name.clone(), value_to_json(&value));
+        }
+        Ok(Json::Object(values))
+    }
+
+    fn rbac(&self, r: &crate::spec::RbacCheck) -> Verdict {
+        let user = match UserInfo::from_subject(&r.subject) {
+            Ok(u) => u,
+            Err(e) => return Verdict::error(e),
+        };
+        let index = self
+            .rbac
+            .get_or_init(|| RbacIndex::new(&self.snapshot.objects));
+        let who = if user.name.is_empty() {
+            format!("group {}", user.groups.join(","))
+        } else {
+            user.name.clone()
+        };
+        let mut findings = Vec::new();
+        for request in &r.can {
+            if index.allows(&user, request).is_none() {
+                findings.push(
+                    Finding::new(format!(
+                        "{who} cannot {}: no binding grants it",
+                        describe_request(request)
+                    ))
+                    .rule("can")
+                    .expected("allowed")
+                    .found("denied"),
+                );
+            }
+        }
+        for request in &r.cannot {
+            if let Some(grant) = index.allows(&user, request) {
+                findings.push(
+                    Finding::new(format!(
+                        "{who} can {} through {grant}",
+                        describe_request(request)
+                    ))
+                    .rule("cannot")
+                    .expected("denied")
+                    .found("allowed"),
+                );
+            }
+        }
+        let total = r.can.len() + r.cannot.len();
+        if findings.is_empty() {
+            Verdict::pass(format!("{who}: all {total} permission expectations hold"))
+        } else {
+            Verdict::fail(
+                format!(
+                    "{who}: {} of {total} permission expectations are wrong",
+                    findings.len()
+                ),
+                findings,
+            )
+        }
+    }
+
+    fn pss(&self, p: &crate::spec::PssCheck) -> Verdict {
+        let level = match p.level {
+            crate::spec::PssLevel::Baseline => "baseline",
+            crate::spec::PssLevel::Restricted => "restricted",
+        };
+        let mut checked = 0u32;
+        let mut findings = Vec::new();
+        for i in self.selected(&p.select) {
+            let object = &self.snapshot.objects[i];
+            let Some(view) = pod_view(object) else {
+                continue;
+            };
+            checked += 1;
+            for v in pss::evaluate(view, p.level) {
+                let mut f = Finding::new(v.message)
+                    .object(ObjectRef::of(object))
+                    .rule(v.check)
+                    .expected(v.expected)
+                    .found(v.found);
+                f.container = v.container;
+                findings.push(f);
+            }
+        }
+        if checked < p.min {
+            let finding = Finding::new(format!(
+                "no pods or workloads matched {}",
+                select::describe(&p.select)
+            ))
+            .expected(format!("at least {}", p.min))
+            .found(checked.to_string());
+            return Verdict::fail(
+                format!(
+                    "only {checked} pod specs selected, expected at least {}",
+                    p.min
+                ),
+                vec![finding],
+            );
+        }
+        if findings.is_empty() {
+            Verdict::pass(format!("{checked} pod specs meet Pod Security {level}"))
+        } else {
+            let objects: std::collections::BTreeSet<String> = findings
+                .iter()
+                .filter_map(|f| f.object.as_ref().map(ToString::to_string))
+                .collect();
+            Verdict::fail(
+                format!(
+                    "{} of {checked} pod specs violate Pod Security {level}",
+                    objects.len()
+                ),
+                findings,
+            )
+        }
+    }
+
+    fn file(&self, node: &str, path: &str) -> Result<&'a NodeFile, Verdict> {
+        self.snapshot.node_file(node, path).ok_or_else(|| {
+            Verdict::error(format!("{node}:{path} was not collected in this snapshot"))
+        })
+    }
+
+    fn node_file(&self, n: &crate::spec::NodeFileCheck, compiled: &Compiled) -> Verdict {
+        let label = format!("{}:{}", n.node, n.path);
+        let file = match self.file(&n.node, &n.path) {
+            Ok(f) => f,
+            Err(v) => return v,
+        };
+        let Some(content) = file.content.as_deref() else {
+            return if n.absent {
+                Verdict::pass(format!("{label} does not exist"))
+            } else {
+                Verdict::fail(
+                    format!("{label} does not exist"),
+                    vec![
+                        Finding::new("file not found")
+                            .file(label.clone())
+                            .expected("the file")
+                            .found("nothing"),
+                    ],
+                )
+            };
+        };
+        if n.absent {
+            return Verdict::fail(
+                format!("{label} still exists"),
+                vec![
+                    Finding::new("the file must be removed")
+                        .file(label)
+                        .expected("no file")
+                        .found("a file"),
+                ],
+            );
+        }
+        let mut findings = Vec::new();
+        if let Some(stat) = &n.stat {
+            if let Some(max) = stat
+                .max_mode
+                .as_ref()
+                .and_then(|m| u32::from_str_radix(m, 8).ok())
+            {
+                match file.mode {
+                    None => {
+                        return Verdict::error(format!(
+                            "{label}: the snapshot has no mode for this file"
+                        ));
+                    }
+                    Some(mode) if mode & 0o7777 & !max != 0 => findings.push(
+                        Finding::new("file permissions are too open")
+                            .file(label.clone())
+                            .rule("mode")
+                            .expected(format!("{max:04o} or stricter"))
+                            .found(format!("{:04o}", mode & 0o7777)),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            for (what, want, have) in [("uid", stat.uid, file.uid), ("gid", stat.gid, file.gid)] {
+                if let Some(want) = want {
+                    match have {
+                        None => {
+                            return Verdict::error(format!(
+                                "{label}: the snapshot has no {what} for this file"
+                            ));
+                        }
+                        Some(have) if have != want => findings.push(
+                            Finding::new(format!("wrong owner {what}"))
+                                .file(label.clone())
+                                .rule(what)
+                                .expected(want.to_string())
+                                .found(have.to_string()),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        let parsed: Json = match n.format {
+            FileFormat::Text => Json::String(content.to_owned()),
+            FileFormat::Json => match serde_json::from_str(content) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Verdict::fail(
+                        format!("{label} is not valid JSON"),
+                        vec![Finding::new(e.to_string()).file(label)],
+                    );
+                }
+            },
+            _ => match crate::yaml::parse_one(content) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Verdict::fail(
+                        format!("{label} is not valid YAML"),
+                        vec![Finding::new(e).file(label)],
+                    );
+                }
+            },
+        };
+        let mut flags_json = Json::Null;
+        match n.format {
+            FileFormat::StaticPod => {
+                let component = n
+                    .component
+                    .clone()
+                    .unwrap_or_else(|| nodefile::component_from_path(&n.path));
+                let Some((container, flags)) =
+                    nodefile::component_flags(&parsed, &component, ArgSplitting::Exec)
+                else {
+                    return Verdict::fail(
+                        format!("{label}: no container runs {component}"),
+                        vec![
+                            Finding::new(format!("no container runs {component}"))
+                                .file(label)
+                                .expected(component)
+                                .found("none"),
+                        ],
+                    );
+                };
+                for item in &flags.merged_items {
+                    findings.push(
+                        Finding::new("several flags in one list item: the kubelet passes it as ONE argument, so the component sees one flag with a long value; put each flag in its own item")
+                            .file(label.clone())
+                            .container(container.clone())
+                            .rule("argument")
+                            .found(format!("{item:?}")),
+                    );
+                }
+                for a in &n.flags {
+                    if let Some(f) = flag_finding(a, &flags) {
+                        findings.push(f.file(label.clone()).container(container.clone()));
+                    }
+                }
+                flags_json = flags.last_values();
+            }
+            FileFormat::KubeletConfig => {
+                if let Some(kind) = parsed.get("kind").and_then(Json::as_str) {
+                    if kind != "KubeletConfiguration" {
+                        findings.push(
+                            Finding::new("not a KubeletConfiguration")
+                                .file(label.clone())
+                                .expected("KubeletConfiguration")
+                                .found(kind),
+                        );
+                    }
+                }
+            }
+            FileFormat::AuditPolicy => {
+                for expect in &n.audit {
+                    let request = nodefile::AuditRequest {
+                        user: expect.user.as_deref(),
+                        groups: &expect.groups,
+                        verb: expect.verb.as_deref(),
+                        api_group: expect.api_group.as_deref().unwrap_or(""),
+                        resource: expect.resource.as_deref(),
+                        namespace: expect.namespace.as_deref(),
+                        name: None,
+                        non_resource_url: expect.non_resource_url.as_deref(),
+                    };
+                    let (level, rule) = nodefile::audit_level(&parsed, &request);
+                    if !expect.levels.iter().any(|l| *l == level) {
+                        let what = expect
+                            .resource
+                            .as_deref()
+                            .or(expect.non_resource_url.as_deref())
+                            .unwrap_or("requests");
+                        let decided = rule.map_or("no rule matches".to_string(), |r| {
+                            format!("rule {} matches first", r + 1)
+                        });
+                        findings.push(
+                            Finding::new(format!("{what} is logged at {level} ({decided})"))
+                                .file(label.clone())
+                                .rule("audit-level")
+                                .expected(expect.levels.join(" or "))
+                                .found(level),
+                        );
+                    }
+                }
+            }
+            FileFormat::EncryptionConfig => {
+                for expect in &n.encryption {
+                    match nodefile::encryption_providers(&parsed, &expect.resource) {
+                        None => findings.push(
+                            Finding::new(format!(
+                                "{} is not configured: stored unencrypted",
+                                expect.resource
+                            ))
+                            .file(label.clone())
+                            .rule("encryption")
+                            .expected(expect.providers.join(" or "))
+                            .found("no entry"),
+                        ),
+                        Some(providers) => {
+                            let first = providers.first().cloned().unwrap_or_else(|| "none".into());
+                            if !expect.providers.contains(&first) {
+                                findings.push(
+                                    Finding::new(format!(
+                                        "new writes of {} use the first provider, {first}",
+                                        expect.resource
+                                    ))
+                                    .file(label.clone())
+                                    .rule("encryption")
+                                    .expected(expect.providers.join(" or "))
+                                    .found(first),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            FileFormat::Yaml | FileFormat::Json | FileFormat::Text => {}
+        }
+        if let Some(expr) = &compiled.expr {
+            let file_doc = CelDoc::new(&parsed);
+            let text_doc = CelDoc::from_str(content);
+            let flags_doc = CelDoc::new(&flags_json);
+            let vars = Vars::new()
+                .with("file", &file_doc)
+                .with("text", &text_doc)
+                .with("flags", &flags_doc)
+                .with("params", &self.params);
+            match expr.eval_bool(&vars) {
+                Ok(true) => {}
+                Ok(false) => findings.push(
+                    Finding::new(
+                        n.message
+                            .clone()
+                            .unwrap_or_else(|| format!("`{}` is false", expr.source)),
+                    )
+                    .file(label.clone()),
+                ),
+                Err(e) => {
+                    return Verdict::error(format!(
+                        "{label}: evaluating `{}` failed: {e}",
+                        expr.source
+                    ));
+                }
+            }
+        }
+        if findings.is_empty() {
+            Verdict::pass(format!("{label} is configured as required"))
+        } else {
+            Verdict::fail(format!("{label}: {} problem(s)", findings.len()), findings)
+        }
+    }
+
+    fn dockerfile(&self, d: &crate::spec::DockerfileCheck, compiled: &Compiled) -> Verdict {
+        let label = format!("{}:{}", d.node, d.path);
+        let file = match self.file(&d.node, &d.path) {
+            Ok(f) => f,
+            Err(v) => return v,
+        };
+        let Some(content) = file.content.as_deref() else {
+            return Verdict::fail(
+                format!("{label} does not exist"),
+                vec![Finding::new("file not found").file(label)],
+            );
+        };
+        let model = match dockerfile::model(content) {
+            Ok(m) => m,
+            Err(e) => {
+                return Verdict::fail(
+                    format!("{label} does not parse"),
+                    vec![Finding::new(e).file(label)],
+                );
+            }
+        };
+        let Some(expr) = &compiled.expr else {
+            return Verdict::error("expression did not compile");
+        };
+        let doc = CelDoc::new(&model);
+        let vars = Vars::new()
+            .with("dockerfile", &doc)
+            .with("params", &self.params);
+        match expr.eval_bool(&vars) {
+            Ok(true) => Verdict::pass(format!("{label} meets the check")),
+            Ok(false) => Verdict::fail(
+                format!("{label} fails the check"),
+                vec![
+                    Finding::new(
+                        d.message
+                            .clone()
+                            .unwrap_or_else(|| format!("`{}` is false", expr.source)),
+                    )
+                    .file(label),
+                ],
+            ),
+            Err(e) => Verdict::error(format!("{label}: evaluating `{}` failed: {e}", expr.source)),
+        }
+    }
+
+    fn answer(&self, a: &crate::spec::AnswerCheck, compiled: &Compiled) -> Verdict {
+        let Some(answers) = &self.snapshot.answers else {
+            return Verdict::error("no answers were recorded for this attempt");
+        };
+        let Some(given) = answers.get(&a.key).map(|s| s.trim()) else {
+            return Verdict::fail(
+                format!("no answer for `{}`", a.key),
+                vec![Finding::new("no answer given").rule(a.key.clone())],
+            );
+        };
+        let same = |want: &str| {
+            if a.ignore_case {
+                want.trim().eq_ignore_ascii_case(given)
+            } else {
+                want.trim() == given
+            }
+        };
+        let ok = a.equals.as_deref().is_some_and(same)
+            || a.one_of.iter().any(|w| same(w))
+            || compiled.regex.as_ref().is_some_and(|re| re.is_match(given));
+        if ok {
+            Verdict::pass(format!("answer `{}` is right", a.key))
+        } else {
+            Verdict::fail(
+                format!("answer `{}` is wrong", a.key),
+                vec![
+                    Finding::new("wrong answer")
+                        .rule(a.key.clone())
+                        .found(format!("{given:?}")),
+                ],
+            )
+        }
+    }
+}
+
+/// Check one flag assertion; `None` when it holds.
+fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Option<Finding> {
+    let actual = flags.get(&a.flag);
+    let effective = actual.or(a.default.as_deref());
+    let shown = match (actual, &a.default) {
+        (Some(v), _) => format!("{v:?}"),
+        (None, Some(d)) => format!("unset (default {d:?})"),
+        (None, None) => "unset".into(),
+    };
+    let fail = |message: String, expected: String| {
+        Some(
+            Finding::new(message)
+                .rule(a.flag.clone())
+                .expected(expected)
+                .found(shown.clone()),
+        )
+    };
+    if let Some(present) = a.present {
+        if present != actual.is_some() {
+            return fail(
+                format!(
+                    "{} must {}",
+                    a.flag,
+                    if present { "be set" } else { "not be set" }
+                ),
+                if present {
+                    "set".into()
+                } else {
+                    "unset".into()
+                },
+            );
+        }
+    }
+    if let Some(want) = &a.equals {
+        if effective != Some(want.as_str()) {
+            return fail(format!("{} must be {want}", a.flag), format!("{want:?}"));
+        }
+    }
+    if let Some(bad) = &a.not_equals {
+        if effective == Some(bad.as_str()) {
+            return fail(
+                format!("{} must not be {bad}", a.flag),
+                format!("anything but {bad:?}"),
+            );
+        }
+    }
+    if let Some(item) = &a.contains {
+        if !effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str())) {
+            return fail(
+                format!("{} must include {item}", a.flag),
+                format!("a list containing {item}"),
+            );
+        }
+    }
+    if let Some(item) = &a.not_contains {
+        if effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str())) {
+            return fail(
+                format!("{} must not include {item}", a.flag),
+                format!("a list without {item}"),
+            );
+        }
+    }
+    if a.non_empty == Some(true) && effective.is_none_or(str::is_empty) {
+        return fail(
+            format!("{} must have a value", a.flag),
+            "a non-empty value".into(),
+        );
+    }
+    None
+}
+
+/// Convenience for tests and tools: the snapshot JSON of one object list.
+pub fn objects(values: Vec<Json>) -> Snapshot {
+    Snapshot {
+        objects: values,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,467 @@
+//! Check specifications: what a lab author writes under `checks:` in `lab.yaml`.
+//!
+//! These types are the engine's input contract. They derive `Deserialize` with
+//! `deny_unknown_fields` (a typo is an error, never ignored) and `JsonSchema` so that
+//! `labs/schema.json` is generated from them.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One graded check. Exactly one check kind (`object`, `absent`, `count`, `rbac`, `pss`,
+/// `nodeFile`, `dockerfile`, `answer`) must be set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CheckSpec {
+    /// Unique within the lab, kebab-case. Used in results, progress and fixture file names.
+    pub id: String,
+    /// Points awarded when the check passes. 0 marks a guard check: it must pass for the attempt
+    /// to count, but scores nothing (e.g. "the workload still runs").
+    #[serde(default = "default_points")]
+    pub points: u32,
+    /// One line shown to the learner before grading: what this check looks at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A documentation link shown with the result (kubernetes.io page for the concept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+
+    /// CEL over each selected Kubernetes object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectCheck>,
+    /// No object may match the selector (after the optional `where`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absent: Option<AbsentCheck>,
+    /// Between `min` and `max` objects match the selector (after the optional `where`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<CountCheck>,
+    /// What a subject can and cannot do, by our own RBAC evaluator over the snapshot's RBAC objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac: Option<RbacCheck>,
+    /// Pod Security Standards (baseline or restricted, latest policy version) over Pods and the
+    /// pod templates of workloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pss: Option<PssCheck>,
+    /// A file on a node: parsed (static pod flags, kubelet config, audit policy, encryption config,
+    /// YAML, JSON, text) and asserted with helpers or CEL; mode and owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_file: Option<NodeFileCheck>,
+    /// A Dockerfile (from a node file) parsed into stages and asserted with CEL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<DockerfileCheck>,
+    /// The learner's written answer (e.g. "which pod runs as root?").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<AnswerCheck>,
+}
+
+fn default_points() -> u32 {
+    1
+}
+
+/// The check kind a [`CheckSpec`] uses, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub enum CheckKindRef<'a> {
+    Object(&'a ObjectCheck),
+    Absent(&'a AbsentCheck),
+    Count(&'a CountCheck),
+    Rbac(&'a RbacCheck),
+    Pss(&'a PssCheck),
+    NodeFile(&'a NodeFileCheck),
+    Dockerfile(&'a DockerfileCheck),
+    Answer(&'a AnswerCheck),
+}
+
+impl CheckSpec {
+    /// Names of the check-kind keys that are set. A valid check has exactly one.
+    pub fn kind_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.object.is_some() {
+            names.push("object");
+        }
+        if self.absent.is_some() {
+            names.push("absent");
+        }
+        if self.count.is_some() {
+            names.push("count");
+        }
+        if self.rbac.is_some() {
+            names.push("rbac");
+        }
+        if self.pss.is_some() {
+            names.push("pss");
+        }
+        if self.node_file.is_some() {
+            names.push("nodeFile");
+        }
+        if self.dockerfile.is_some() {
+            names.push("dockerfile");
+        }
+        if self.answer.is_some() {
+            names.push("answer");
+        }
+        names
+    }
+
+    /// The single check kind, or `None` when zero or several are set.
+    pub fn kind(&self) -> Option<CheckKindRef<'_>> {
+        let mut kinds = [
+            self.object.as_ref().map(CheckKindRef::Object),
+            self.absent.as_ref().map(CheckKindRef::Absent),
+            self.count.as_ref().map(CheckKindRef::Count),
+            self.rbac.as_ref().map(CheckKindRef::Rbac),
+            self.pss.as_ref().map(CheckKindRef::Pss),
+            self.node_file.as_ref().map(CheckKindRef::NodeFile),
+            self.dockerfile.as_ref().map(CheckKindRef::Dockerfile),
+            self.answer.as_ref().map(CheckKindRef::Answer),
+        ]
+        .into_iter()
+        .flatten();
+        let first = kinds.next()?;
+        if kinds.next().is_some() {
+            None
+        } else {
+            Some(first)
+        }
+    }
+}
+
+/// Which Kubernetes objects a check looks at. Every field given must match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Selector {
+    /// `group/version` or `v1`. When omitted any version of the kind matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Object kind, e.g. `Pod`, `Deployment`, `Namespace`. When omitted, every kind matches
+    /// (for `pss`: Pods and every workload kind with a pod template).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Namespace of namespaced objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Exact object name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Labels the object must carry (equality on every pair).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// How many selected objects must satisfy `expr`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantifier {
+    /// Every selected object (and at least one must be selected).
+    #[default]
+    All,
+    /// At least one selected object.
+    Any,
+}
+
+/// A named CEL expression evaluated once per object before `expr`, available as `variables.<name>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Variable {
+    pub name: String,
+    pub expression: String,
+}
+
+/// `object`: CEL over each selected object. Variables in scope: `object`, `params`, `variables`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectCheck {
+    pub select: Selector,
+    /// CEL expression that must be `true` for a passing object.
+    pub expr: String,
+    /// `all` (default) or `any`.
+    #[serde(default)]
+    pub quantifier: Quantifier,
+    /// Message for a failing object (the object is named automatically).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// CEL expression producing the failure message (a string), evaluated on a failing object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
+}
+
+/// `absent`: nothing may match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AbsentCheck {
+    pub select: Selector,
+    /// Optional CEL filter: only objects for which it is true count as matches.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// `count`: the number of matches is within `[min, max]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CountCheck {
+    pub select: Selector,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Who is asking, for an `rbac` check. Exactly one of `user`, `group`, `serviceAccount`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RbacSubject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Extra groups of a `user` (besides the implicit `system:authenticated`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// A group on its own: does any member of this group get the permission through it?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `namespace/name` of a ServiceAccount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+}
+
+/// One request, as the API server's authorizer sees it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RbacRequest {
+    /// get, list, watch, create, update, patch, delete, deletecollection, impersonate, bind,
+    /// escalate, use, … or `*` meaning "every verb".
+    pub verb: String,
+    /// `resource` or `resource/subresource`, e.g. `pods`, `pods/exec`, `secrets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// API group of the resource; "" (core) when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_group: Option<String>,
+    /// Namespace of the request; omitted for cluster-scoped requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Object name (for resourceNames rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A non-resource URL such as `/metrics` or `/healthz` (instead of `resource`).
+    #[serde(
+        default,
+        rename = "nonResourceURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub non_resource_url: Option<String>,
+}
+
+/// `rbac`: every `can` request is allowed and every `cannot` request is denied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RbacCheck {
+    pub subject: RbacSubject,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub can: Vec<RbacRequest>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cannot: Vec<RbacRequest>,
+}
+
+/// A Pod Security Standards level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PssLevel {
+    Baseline,
+    Restricted,
+}
+
+/// `pss`: every selected Pod / pod template meets the level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PssCheck {
+    pub level: PssLevel,
+    pub select: Selector,
+    /// Minimum number of pods/templates that must be selected (default 1): a namespace emptied
+    /// of workloads does not pass by having nothing to check.
+    #[serde(default = "default_min_selected")]
+    pub min: u32,
+}
+
+fn default_min_selected() -> u32 {
+    1
+}
+
+/// How to parse a node file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileFormat {
+    /// A static Pod manifest: flags of the component's container are parsed.
+    StaticPod,
+    /// A KubeletConfiguration (with or without `kind:`).
+    KubeletConfig,
+    /// An audit.k8s.io Policy.
+    AuditPolicy,
+    /// An apiserver.config.k8s.io EncryptionConfiguration.
+    EncryptionConfig,
+    Yaml,
+    Json,
+    Text,
+}
+
+/// An assertion on one command-line flag of a static pod's component.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FlagAssertion {
+    /// The flag, with its dashes: `--anonymous-auth`.
+    pub flag: String,
+    /// The component's built-in default, used when the flag is absent (e.g. `"true"` for
+    /// kube-apiserver `--anonymous-auth`), so an absent flag grades as the component behaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The flag must be present (`true`) or absent (`false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+    /// The (effective) value must equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<String>,
+    /// The (effective) value must not equal this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<String>,
+    /// The comma-separated (effective) value must contain this item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    /// The comma-separated (effective) value must not contain this item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_contains: Option<String>,
+    /// The (effective) value must be non-empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_empty: Option<bool>,
+}
+
+/// File permission and ownership expectations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FileStatExpect {
+    /// Most permissive mode allowed, octal string such as `"0600"`: no permission bit beyond it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+}
+
+/// An expected audit level for a request, evaluated first-match-wins as the API server does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuditExpect {
+    /// `resource` or `resource/subresource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// API group ("" = core, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verb: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    #[serde(
+        default,
+        rename = "nonResourceURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub non_resource_url: Option<String>,
+    /// Acceptable levels: None, Metadata, Request, RequestResponse.
+    pub levels: Vec<String>,
+}
+
+/// An expectation on encryption at rest for one resource.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EncryptionExpect {
+    /// `secrets`, `configmaps`, or `resource.group` such as `deployments.apps`.
+    pub resource: String,
+    /// Acceptable FIRST providers (the one new writes use): aescbc, aesgcm, secretbox, kms, identity.
+    pub providers: Vec<String>,
+}
+
+/// `nodeFile`: parse and assert a file on a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeFileCheck {
+    /// Node name as the lab knows it: `control-plane` or `worker`.
+    pub node: String,
+    /// Absolute path on the node.
+    pub path: String,
+    /// How to parse the content (default `text`).
+    #[serde(default = "default_format")]
+    pub format: FileFormat,
+    /// For `static-pod`: the binary whose container's flags are read (default: from the path's
+    /// file name, e.g. `kube-apiserver` for `kube-apiserver.yaml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// Flag assertions (`static-pod` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<FlagAssertion>,
+    /// Audit level expectations (`audit-policy` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<AuditExpect>,
+    /// Encryption expectations (`encryption-config` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encryption: Vec<EncryptionExpect>,
+    /// CEL over the parsed file. Variables: `file` (parsed document; for `text` the string),
+    /// `text` (raw content), `flags` (map of flag → last value, `static-pod` only), `params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Mode and owner expectations (from the snapshot's `<node>.stat.yaml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<FileStatExpect>,
+    /// Expect the file NOT to exist (e.g. a removed binary or key).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub absent: bool,
+}
+
+fn default_format() -> FileFormat {
+    FileFormat::Text
+}
+
+/// `dockerfile`: CEL over a parsed Dockerfile. Variable `dockerfile` has `stages` (each with
+/// `from.image`, `from.tag`, `from.digest`, `from.alias`, `user`, `users`, `adds`, `copies`,
+/// `env`, `args`, `runs`, `packages`, `exposes`) and `final` (the last stage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DockerfileCheck {
+    pub node: String,
+    pub path: String,
+    pub expr: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// `answer`: compare the learner's answer (from `answers.yaml`) with an exact value, a set or a regex.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AnswerCheck {
+    /// Key in `answers.yaml`.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<String>,
+    /// Any one of these is right.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<String>,
+    /// A regular expression the whole answer must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Compare case-insensitively (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_case: bool,
+}

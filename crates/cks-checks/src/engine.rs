@@ -100,7 +100,7 @@ impl CompiledChecks {
             let Some(kind) = spec.kind() else {
                 let names = spec.kind_names();
                 if names.is_empty() {
-                    problem("", "a check needs one kind: object, absent, count, rbac, pss, nodeFile, dockerfile or answer".into());
+                    problem("", "a check needs one kind: object, absent, count, rbac, pss, node-file, dockerfile or answer".into());
                 } else {
                     problem(
                         "",
@@ -149,33 +149,33 @@ impl CompiledChecks {
                 }
                 CheckKindRef::NodeFile(n) => {
                     if let Some(e) = &n.expr {
-                        compiled.expr = compile_expr(index, spec, "nodeFile.expr", e, &mut p);
+                        compiled.expr = compile_expr(index, spec, "node-file.expr", e, &mut p);
                     }
                     if !n.path.starts_with('/') {
                         problem(
-                            "nodeFile.path",
+                            "node-file.path",
                             format!("must be an absolute path, found {:?}", n.path),
                         );
                     }
                     if !n.flags.is_empty() && n.format != FileFormat::StaticPod {
-                        problem("nodeFile.flags", "flags need `format: static-pod`".into());
+                        problem("node-file.flags", "flags need `format: static-pod`".into());
                     }
                     if !n.audit.is_empty() && n.format != FileFormat::AuditPolicy {
                         problem(
-                            "nodeFile.audit",
+                            "node-file.audit",
                             "audit expectations need `format: audit-policy`".into(),
                         );
                     }
                     if !n.encryption.is_empty() && n.format != FileFormat::EncryptionConfig {
                         problem(
-                            "nodeFile.encryption",
+                            "node-file.encryption",
                             "encryption expectations need `format: encryption-config`".into(),
                         );
                     }
                     if let Some(mode) = n.stat.as_ref().and_then(|s| s.max_mode.as_ref()) {
                         if u32::from_str_radix(mode, 8).is_err() {
                             problem(
-                                "nodeFile.stat.maxMode",
+                                "node-file.stat.maxMode",
                                 format!("must be an octal mode such as \"0600\", found {mode:?}"),
                             );
                         }
@@ -188,7 +188,7 @@ impl CompiledChecks {
                         || n.absent;
                     if !asserts {
                         problem(
-                            "nodeFile",
+                            "node-file",
                             "asserts nothing: add flags, audit, encryption, expr, stat or absent"
                                 .into(),
                         );

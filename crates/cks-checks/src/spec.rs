@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One graded check. Exactly one check kind (`object`, `absent`, `count`, `rbac`, `pss`,
-/// `nodeFile`, `dockerfile`, `answer`) must be set.
+/// `node-file`, `dockerfile`, `answer`) must be set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckSpec {
@@ -46,6 +46,7 @@ pub struct CheckSpec {
     /// A file on a node: parsed (static pod flags, kubelet config, audit policy, encryption config,
     /// YAML, JSON, text) and asserted with helpers or CEL; mode and owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "node-file")]
     pub node_file: Option<NodeFileCheck>,
     /// A Dockerfile (from a node file) parsed into stages and asserted with CEL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,7 +93,7 @@ impl CheckSpec {
             names.push("pss");
         }
         if self.node_file.is_some() {
-            names.push("nodeFile");
+            names.push("node-file");
         }
         if self.dockerfile.is_some() {
             names.push("dockerfile");
@@ -392,7 +393,7 @@ pub struct EncryptionExpect {
     pub providers: Vec<String>,
 }
 
-/// `nodeFile`: parse and assert a file on a node.
+/// `node-file`: parse and assert a file on a node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeFileCheck {

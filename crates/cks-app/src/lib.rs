@@ -1,1 +1,407 @@
-//! placeholder
+//! CKS Lab use cases: the one API that the `ckslab` CLI and the desktop app call.
+//!
+//! Everything here speaks plain data types (serializable DTOs) so the shells stay thin: a
+//! shell parses arguments, calls one function, and renders the result. Nothing outside this
+//! crate computes a grade or touches the store.
+
+mod error;
+mod progress;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cks_checks::Score;
+use cks_labs::LoadedLab;
+use cks_store::{NewAttempt, Source, Store};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+pub use cks_checks::{Finding, Outcome, Status};
+pub use cks_labs::Problem;
+pub use cks_labs::selftest::{FixtureKind, FixtureResult, SelfTest};
+pub use cks_store::{Export, Grade, ImportSummary};
+pub use error::AppError;
+pub use progress::{CompetencyProgress, DomainProgress, ProgressReport};
+
+/// Where the app keeps its data and finds its labs.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Holds `progress.db`.
+    pub data_dir: PathBuf,
+    /// Holds one folder per lab.
+    pub labs_dir: PathBuf,
+}
+
+impl AppConfig {
+    /// The platform data directory (e.g. `~/.local/share/ckslab`), if the platform has one.
+    pub fn default_data_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "ckslab", "ckslab")
+            .map(|d| d.data_dir().to_path_buf())
+    }
+
+    /// The bundled labs: `$CKSLAB_LABS`, else `./labs`, else a `labs/` folder holding
+    /// `schema.json` next to or above the executable (a source checkout).
+    pub fn default_labs_dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("CKSLAB_LABS") {
+            return Some(PathBuf::from(dir));
+        }
+        let cwd = PathBuf::from("labs");
+        if cwd.join("schema.json").is_file() {
+            return Some(cwd);
+        }
+        let exe = std::env::current_exe().ok()?;
+        exe.ancestors()
+            .skip(1)
+            .map(|d| d.join("labs"))
+            .find(|d| d.join("schema.json").is_file())
+            .or_else(|| {
+                exe.ancestors()
+                    .skip(1)
+                    .map(|d| d.join("share/ckslab/labs"))
+                    .find(|d| d.is_dir())
+            })
+    }
+}
+
+/// A lab in a list.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabSummary {
+    pub id: String,
+    pub title: String,
+    pub competencies: Vec<String>,
+    pub difficulty: String,
+    pub minutes: u32,
+    pub points: u32,
+    pub requires: Vec<String>,
+    pub checks: usize,
+}
+
+/// A lab folder that failed to load, with its problems.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabFailure {
+    pub dir: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+/// All labs of the labs folder.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabList {
+    pub labs: Vec<LabSummary>,
+    pub invalid: Vec<LabFailure>,
+}
+
+/// One lab in detail, rendered with sample params (seed 0).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabDetail {
+    #[serde(flatten)]
+    pub summary: LabSummary,
+    pub content_hash: String,
+    pub sample_params: BTreeMap<String, Json>,
+    pub task_markdown: String,
+    pub hint_count: usize,
+    pub hint_cost: u32,
+    pub check_list: Vec<CheckInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckInfo {
+    pub id: String,
+    pub points: u32,
+    pub kind: String,
+    pub description: Option<String>,
+}
+
+/// Lint result of one lab folder.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LintResult {
+    pub dir: PathBuf,
+    pub id: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// A graded snapshot, as recorded.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GradeReport {
+    pub lab_id: String,
+    pub title: String,
+    pub attempt_id: i64,
+    pub seed: u64,
+    pub params: BTreeMap<String, Json>,
+    pub grade: Grade,
+    pub outcomes: Vec<Outcome>,
+    pub guard_failed: bool,
+}
+
+fn summary(loaded: &LoadedLab) -> LabSummary {
+    let lab = &loaded.lab;
+    LabSummary {
+        id: lab.id.clone(),
+        title: lab.title.clone(),
+        competencies: lab.competencies.clone(),
+        difficulty: lab.difficulty.as_str().into(),
+        minutes: lab.minutes,
+        points: lab.points(),
+        requires: lab.requires.iter().map(|r| r.as_str().to_owned()).collect(),
+        checks: lab.checks.len(),
+    }
+}
+
+/// Every lab folder under each path (a path may be one lab folder or a folder of labs).
+fn lab_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(AppError::PathNotFound(path.clone()));
+        }
+        let found = cks_labs::discover(path);
+        if found.is_empty() {
+            return Err(AppError::NoLabs(path.clone()));
+        }
+        dirs.extend(found);
+    }
+    Ok(dirs)
+}
+
+/// Lint lab folders: every problem of every lab (no store needed).
+pub fn lint(paths: &[PathBuf]) -> Result<Vec<LintResult>, AppError> {
+    let dirs = lab_dirs(paths)?;
+    let mut results: Vec<LintResult> = dirs
+        .into_iter()
+        .map(|dir| match cks_labs::load(&dir) {
+            Ok(loaded) => LintResult {
+                dir,
+                id: Some(loaded.lab.id),
+                problems: Vec::new(),
+            },
+            Err(problems) => LintResult {
+                dir,
+                id: None,
+                problems,
+            },
+        })
+        .collect();
+    // Lab ids are unique across the library.
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for r in &mut results {
+        if let Some(id) = &r.id {
+            if let Some(first) = seen.get(id) {
+                r.problems.push(
+                    Problem::new(
+                        r.dir.join("lab.yaml"),
+                        format!("lab id {id:?} is also used by {}", first.display()),
+                    )
+                    .field("id"),
+                );
+            } else {
+                seen.insert(id.clone(), r.dir.clone());
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// The offline self-test of lab folders. A lab that does not load fails with its problems.
+pub fn self_test(paths: &[PathBuf]) -> Result<Vec<Result<SelfTest, LintResult>>, AppError> {
+    let dirs = lab_dirs(paths)?;
+    Ok(dirs
+        .into_iter()
+        .map(|dir| match cks_labs::load(&dir) {
+            Ok(loaded) => Ok(cks_labs::selftest::self_test(&loaded)),
+            Err(problems) => Err(LintResult {
+                dir,
+                id: None,
+                problems,
+            }),
+        })
+        .collect())
+}
+
+/// A seed for a new attempt, from the clock and the process id.
+pub fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut z = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The application: a labs folder and a progress store.
+#[derive(Debug)]
+pub struct App {
+    config: AppConfig,
+    store: Store,
+}
+
+impl App {
+    pub async fn open(config: AppConfig) -> Result<App, AppError> {
+        let store = Store::open(&config.data_dir.join("progress.db")).await?;
+        Ok(App { config, store })
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Load one lab of the labs folder by id.
+    pub fn lab(&self, id: &str) -> Result<LoadedLab, AppError> {
+        let dir = self.config.labs_dir.join(id);
+        if !id.is_empty() && !id.contains(['/', '\\']) && dir.join("lab.yaml").is_file() {
+            return cks_labs::load(&dir).map_err(|problems| AppError::LabInvalid {
+                id: id.to_owned(),
+                problems,
+            });
+        }
+        Err(AppError::LabNotFound {
+            id: id.to_owned(),
+            labs_dir: self.config.labs_dir.clone(),
+        })
+    }
+
+    /// Every lab, optionally only those practising one competency.
+    pub fn list_labs(&self, competency: Option<&str>) -> Result<LabList, AppError> {
+        if let Some(c) = competency {
+            if cks_content::curriculum().competency(c).is_none() {
+                return Err(AppError::UnknownCompetency(c.to_owned()));
+            }
+        }
+        if !self.config.labs_dir.is_dir() {
+            return Err(AppError::PathNotFound(self.config.labs_dir.clone()));
+        }
+        let mut labs = Vec::new();
+        let mut invalid = Vec::new();
+        for dir in cks_labs::discover(&self.config.labs_dir) {
+            match cks_labs::load(&dir) {
+                Ok(loaded) => {
+                    if competency.is_none_or(|c| loaded.lab.competencies.iter().any(|x| x == c)) {
+                        labs.push(summary(&loaded));
+                    }
+                }
+                Err(problems) => invalid.push(LabFailure { dir, problems }),
+            }
+        }
+        Ok(LabList { labs, invalid })
+    }
+
+    /// One lab in detail, with the task rendered for sample params.
+    pub fn show_lab(&self, id: &str) -> Result<LabDetail, AppError> {
+        let loaded = self.lab(id)?;
+        let params = loaded.draw_params(0);
+        let rendered = loaded
+            .render(&params)
+            .map_err(|problems| AppError::LabInvalid {
+                id: id.to_owned(),
+                problems,
+            })?;
+        let check_list = loaded
+            .lab
+            .checks
+            .iter()
+            .zip(rendered.checks.specs())
+            .map(|(raw, spec)| CheckInfo {
+                id: raw.id.clone(),
+                points: raw.points,
+                kind: raw.kind_names().first().copied().unwrap_or("?").to_owned(),
+                description: spec.description.clone(),
+            })
+            .collect();
+        Ok(LabDetail {
+            summary: summary(&loaded),
+            content_hash: loaded.content_hash.clone(),
+            sample_params: params,
+            task_markdown: rendered.task,
+            hint_count: loaded.lab.hints.len(),
+            hint_cost: loaded.lab.hint_cost,
+            check_list,
+        })
+    }
+
+    /// Grade a snapshot folder for a lab and record the attempt and its grade.
+    ///
+    /// Params come from the snapshot's `params.yaml` when it has one, else from `seed`
+    /// (or a fresh seed). Nothing is recorded unless the snapshot loads and grades.
+    pub async fn grade_snapshot(
+        &self,
+        lab_id: &str,
+        snapshot_dir: &Path,
+        seed: Option<u64>,
+    ) -> Result<GradeReport, AppError> {
+        let loaded = self.lab(lab_id)?;
+        let mut snapshot =
+            cks_labs::snapshot_dir::load(snapshot_dir).map_err(|problems| AppError::Snapshot {
+                dir: snapshot_dir.to_path_buf(),
+                problems,
+            })?;
+        let seed = seed.unwrap_or_else(fresh_seed);
+        let params = if snapshot.params.is_empty() {
+            loaded.draw_params(seed)
+        } else {
+            snapshot.params.clone()
+        };
+        loaded
+            .fixture_params(&params)
+            .map_err(|e| AppError::Params {
+                dir: snapshot_dir.to_path_buf(),
+                message: e,
+            })?;
+        snapshot.params = params.clone();
+        let rendered = loaded
+            .render(&params)
+            .map_err(|problems| AppError::LabInvalid {
+                id: lab_id.to_owned(),
+                problems,
+            })?;
+        let outcomes = rendered.checks.grade(&snapshot);
+        let params_json =
+            Json::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let attempt_id = self
+            .store
+            .start_attempt(NewAttempt {
+                lab_id,
+                lab_hash: &loaded.content_hash,
+                seed,
+                params: &params_json,
+                source: Source::Snapshot,
+            })
+            .await?;
+        let grade = self.store.record_grade(attempt_id, &outcomes).await?;
+        Ok(GradeReport {
+            lab_id: lab_id.to_owned(),
+            title: loaded.lab.title.clone(),
+            attempt_id,
+            seed,
+            params,
+            guard_failed: Score::of(&outcomes).guard_failed,
+            grade,
+            outcomes,
+        })
+    }
+
+    /// Progress per domain and competency.
+    pub async fn progress(&self) -> Result<ProgressReport, AppError> {
+        let labs = self.list_labs(None)?;
+        let lab_progress = self.store.lab_progress().await?;
+        Ok(progress::report(&labs.labs, &lab_progress))
+    }
+
+    pub async fn export(&self) -> Result<Export, AppError> {
+        Ok(self.store.export().await?)
+    }
+
+    pub async fn import(&self, export: &Export) -> Result<ImportSummary, AppError> {
+        Ok(self.store.import(export).await?)
+    }
+}

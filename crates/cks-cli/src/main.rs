@@ -1,1 +1,245 @@
-fn main() {}
+//! `ckslab`: the CKS Lab command line. A thin shell over `cks_app`: parse, call, render.
+//!
+//! Exit codes: 0 ok; 1 graded but not passed, or problems found; 2 usage error; 3 environment
+//! (database or folders unusable).
+
+mod render;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cks_app::{App, AppConfig, AppError};
+use clap::{Parser, Subcommand};
+
+/// Practise for the Certified Kubernetes Security Specialist exam: labs, grading, progress.
+#[derive(Debug, Parser)]
+#[command(name = "ckslab", version, about, long_about = None, after_help = EXIT_CODES)]
+struct Cli {
+    /// Where the progress database lives (default: the platform data directory).
+    #[arg(long, global = true, env = "CKSLAB_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// The folder of labs (default: $CKSLAB_LABS, ./labs, or the labs shipped with ckslab).
+    #[arg(long, global = true, value_name = "DIR")]
+    labs: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_CODES: &str = "Exit codes: 0 ok · 1 not passed / problems found · 2 usage error · 3 environment (database, folders)";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List, show, lint and self-test labs.
+    #[command(subcommand)]
+    Labs(LabsCommand),
+    /// Grade a lab against a snapshot folder and record the attempt.
+    Grade {
+        /// Lab id, e.g. pss-restrict-namespace.
+        lab: String,
+        /// Folder with objects/, nodes/, answers.yaml, params.yaml (see docs/lab-format.md).
+        #[arg(long, value_name = "DIR")]
+        snapshot: PathBuf,
+        /// Seed for the params when the snapshot has no params.yaml.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Progress per domain and competency.
+    Progress,
+    /// Write all progress as versioned JSON (to stdout, or to --output).
+    Export {
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Read progress exported by `ckslab export` (a file, or - for stdin).
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum LabsCommand {
+    /// List labs.
+    List {
+        /// Only labs practising this competency id, e.g. ch.rbac.
+        #[arg(long)]
+        competency: Option<String>,
+    },
+    /// Show one lab: task (with sample params), checks, hints.
+    Show { id: String },
+    /// Check lab folders and report every problem (file:line:col).
+    Lint {
+        /// Lab folders or folders of labs (default: the labs folder).
+        paths: Vec<PathBuf>,
+    },
+    /// Offline self-test: broken fixtures fail, solved fixtures pass, bypasses are caught.
+    Test { paths: Vec<PathBuf> },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(Failure { error, json }) => {
+            if json {
+                let value = serde_json::json!({"error": {"code": error.code(), "message": error.to_string(), "problems": error.problems()}});
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                eprintln!("error: {error}");
+                for p in error.problems() {
+                    eprintln!("  {p}");
+                }
+            }
+            ExitCode::from(if error.is_environment() { 3 } else { 1 })
+        }
+    }
+}
+
+struct Failure {
+    error: AppError,
+    json: bool,
+}
+
+fn labs_dir(cli: &Cli) -> PathBuf {
+    cli.labs
+        .clone()
+        .or_else(AppConfig::default_labs_dir)
+        .unwrap_or_else(|| PathBuf::from("labs"))
+}
+
+async fn open(cli: &Cli) -> Result<App, Failure> {
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(AppConfig::default_data_dir)
+        .unwrap_or_else(|| PathBuf::from(".ckslab"));
+    App::open(AppConfig {
+        data_dir,
+        labs_dir: labs_dir(cli),
+    })
+    .await
+    .map_err(|error| Failure {
+        error,
+        json: cli.json,
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let json = cli.json;
+    let fail = |error: AppError| Failure { error, json };
+    let out = render::Out::new(json);
+    match &cli.command {
+        Command::Labs(LabsCommand::Lint { paths }) => {
+            let paths = if paths.is_empty() {
+                vec![labs_dir(&cli)]
+            } else {
+                paths.clone()
+            };
+            let results = cks_app::lint(&paths).map_err(fail)?;
+            Ok(out.lint(&results))
+        }
+        Command::Labs(LabsCommand::Test { paths }) => {
+            let paths = if paths.is_empty() {
+                vec![labs_dir(&cli)]
+            } else {
+                paths.clone()
+            };
+            let results = cks_app::self_test(&paths).map_err(fail)?;
+            Ok(out.self_test(&results))
+        }
+        Command::Labs(LabsCommand::List { competency }) => {
+            let app = open(&cli).await?;
+            let list = app.list_labs(competency.as_deref()).map_err(fail)?;
+            Ok(out.lab_list(&list))
+        }
+        Command::Labs(LabsCommand::Show { id }) => {
+            let app = open(&cli).await?;
+            let detail = app.show_lab(id).map_err(fail)?;
+            Ok(out.lab_detail(&detail))
+        }
+        Command::Grade {
+            lab,
+            snapshot,
+            seed,
+        } => {
+            let app = open(&cli).await?;
+            let report = app
+                .grade_snapshot(lab, snapshot, *seed)
+                .await
+                .map_err(fail)?;
+            Ok(out.grade(&report))
+        }
+        Command::Progress => {
+            let app = open(&cli).await?;
+            let report = app.progress().await.map_err(fail)?;
+            Ok(out.progress(&report))
+        }
+        Command::Export { output } => {
+            let app = open(&cli).await?;
+            let export = app.export().await.map_err(fail)?;
+            let text = serde_json::to_string_pretty(&export).unwrap_or_default();
+            match output {
+                None => println!("{text}"),
+                Some(path) => {
+                    // Write beside the target and rename, so a crash never leaves half a file.
+                    let tmp = path.with_extension("tmp");
+                    if let Err(e) =
+                        std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, path))
+                    {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        return Ok(ExitCode::from(3));
+                    }
+                    if !json {
+                        eprintln!(
+                            "exported {} attempts to {}",
+                            export.attempts.len(),
+                            path.display()
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file } => {
+            let app = open(&cli).await?;
+            let mut text = String::new();
+            let read = if file.as_os_str() == "-" {
+                std::io::stdin().read_to_string(&mut text).map(|_| ())
+            } else {
+                std::fs::read_to_string(file).map(|t| text = t)
+            };
+            if let Err(e) = read {
+                eprintln!("error: cannot read {}: {e}", file.display());
+                return Ok(ExitCode::from(3));
+            }
+            let export: cks_app::Export = match serde_json::from_str(&text) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!(
+                        "error: {} is not a ckslab export: {e} (line {}, column {})",
+                        file.display(),
+                        e.line(),
+                        e.column()
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let summary = app.import(&export).await.map_err(fail)?;
+            Ok(out.import(&summary))
+        }
+    }
+}

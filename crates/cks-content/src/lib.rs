@@ -49,7 +49,9 @@ pub fn curriculum() -> &'static Curriculum {
 impl Curriculum {
     /// Find a competency and its domain by id.
     pub fn competency(&self, id: &str) -> Option<(&Domain, &Competency)> {
-        self.domains.iter().find_map(|d| d.competencies.iter().find(|c| c.id == id).map(|c| (d, c)))
+        self.domains
+            .iter()
+            .find_map(|d| d.competencies.iter().find(|c| c.id == id).map(|c| (d, c)))
     }
 
     /// Find a domain by id.
@@ -59,12 +61,16 @@ impl Curriculum {
 
     /// Every competency id, in curriculum order.
     pub fn competency_ids(&self) -> impl Iterator<Item = &str> {
-        self.domains.iter().flat_map(|d| d.competencies.iter().map(|c| c.id.as_str()))
+        self.domains
+            .iter()
+            .flat_map(|d| d.competencies.iter().map(|c| c.id.as_str()))
     }
 
     /// The ids closest to a mistyped one (for "did you mean" hints).
     pub fn suggest(&self, wrong: &str) -> Option<&str> {
-        self.competency_ids().min_by_key(|id| edit_distance(id, wrong)).filter(|id| edit_distance(id, wrong) <= 4)
+        self.competency_ids()
+            .min_by_key(|id| edit_distance(id, wrong))
+            .filter(|id| edit_distance(id, wrong) <= 4)
     }
 }
 
@@ -74,7 +80,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -104,7 +114,12 @@ mod tests {
             let prefix = d.competencies[0].id.split('.').next().unwrap();
             for comp in &d.competencies {
                 assert!(seen.insert(comp.id.clone()), "duplicate {}", comp.id);
-                assert_eq!(comp.id.split('.').next(), Some(prefix), "{} breaks its domain's prefix", comp.id);
+                assert_eq!(
+                    comp.id.split('.').next(),
+                    Some(prefix),
+                    "{} breaks its domain's prefix",
+                    comp.id
+                );
             }
         }
     }

@@ -63,7 +63,10 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
 fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
     let meta = fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > limit {
-        return Err(format!("file is {} bytes, over the {limit}-byte limit", meta.len()));
+        return Err(format!(
+            "file is {} bytes, over the {limit}-byte limit",
+            meta.len()
+        ));
     }
     fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
 }
@@ -89,14 +92,20 @@ const FIELDS: &[(&str, bool)] = &[
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
 }
 
 fn closest<'a>(wrong: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    options.into_iter().map(|o| (strsim(o, wrong), o)).filter(|(d, _)| *d <= 3).min_by_key(|(d, _)| *d).map(|(_, o)| o)
+    options
+        .into_iter()
+        .map(|o| (strsim(o, wrong), o))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
 }
 
 fn strsim(a: &str, b: &str) -> usize {
@@ -105,7 +114,11 @@ fn strsim(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -122,12 +135,20 @@ struct Reporter<'a> {
 impl Reporter<'_> {
     fn at(&mut self, field: &str, message: impl Into<String>) -> &mut Problem {
         let (line, column) = self.positions.find(field).unwrap_or((1, 1));
-        self.problems.push(Problem::new(&self.file, message).at(line, column).field(field));
+        self.problems.push(
+            Problem::new(&self.file, message)
+                .at(line, column)
+                .field(field),
+        );
         self.problems.last_mut().expect("just pushed")
     }
     fn at_value(&mut self, field: &str, message: impl Into<String>) -> &mut Problem {
         let (line, column) = self.positions.value(field).unwrap_or((1, 1));
-        self.problems.push(Problem::new(&self.file, message).at(line, column).field(field));
+        self.problems.push(
+            Problem::new(&self.file, message)
+                .at(line, column)
+                .field(field),
+        );
         self.problems.last_mut().expect("just pushed")
     }
 }
@@ -140,7 +161,9 @@ fn typed<T: DeserializeOwned>(value: &Json, base: &str, r: &mut Reporter<'_>) ->
             let mut path = base.to_owned();
             for segment in e.path().iter() {
                 match segment {
-                    serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                    serde_path_to_error::Segment::Seq { index } => {
+                        path.push_str(&format!("[{index}]"))
+                    }
                     serde_path_to_error::Segment::Map { key } => {
                         if !path.is_empty() {
                             path.push('.');
@@ -158,9 +181,18 @@ fn typed<T: DeserializeOwned>(value: &Json, base: &str, r: &mut Reporter<'_>) ->
             }
             let message = e.inner().to_string();
             // For an unknown field, point at the offending key itself.
-            let unknown_key = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(str::to_owned);
+            let unknown_key = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned);
             let field = match &unknown_key {
-                Some(key) if !path.ends_with(key.as_str()) => if path.is_empty() { key.clone() } else { format!("{path}.{key}") },
+                Some(key) if !path.ends_with(key.as_str()) => {
+                    if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    }
+                }
                 _ => path,
             };
             r.at(&field, message);
@@ -175,8 +207,14 @@ fn inside(dir: &Path, relative: &str) -> Result<PathBuf, String> {
     if relative.is_empty() {
         return Err("empty path".into());
     }
-    if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_))) {
-        return Err(format!("{relative:?} leaves the lab folder; paths are relative to the folder and may not use `..`"));
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
+    {
+        return Err(format!(
+            "{relative:?} leaves the lab folder; paths are relative to the folder and may not use `..`"
+        ));
     }
     let full = dir.join(rel);
     // Symlinks may not point outside either.
@@ -194,26 +232,47 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
     let text = read_bounded(&file, MAX_LAB_YAML_BYTES).map_err(|e| vec![Problem::new(&file, e)])?;
     let value: Json = match crate::yaml_lab::parse(&text) {
         Ok(v) => v,
-        Err((line, column, message)) => return Err(vec![Problem::new(&file, message).at(line, column)]),
+        Err((line, column, message)) => {
+            return Err(vec![Problem::new(&file, message).at(line, column)]);
+        }
     };
     let positions = Positions::index(&text);
-    let mut r = Reporter { file: file.clone(), positions: &positions, problems: Vec::new() };
+    let mut r = Reporter {
+        file: file.clone(),
+        positions: &positions,
+        problems: Vec::new(),
+    };
 
     let Some(map) = value.as_object() else {
-        return Err(vec![Problem::new(&file, "lab.yaml must be a mapping of fields").at(1, 1)]);
+        return Err(vec![
+            Problem::new(&file, "lab.yaml must be a mapping of fields").at(1, 1),
+        ]);
     };
     for key in map.keys() {
         if !FIELDS.iter().any(|(f, _)| f == key) {
             let p = r.at(key, format!("unknown field `{key}`"));
             match closest(key, FIELDS.iter().map(|(f, _)| *f)) {
                 Some(s) => p.help = Some(format!("did you mean `{s}`?")),
-                None => p.help = Some(format!("expected one of {}", FIELDS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+                None => {
+                    p.help = Some(format!(
+                        "expected one of {}",
+                        FIELDS
+                            .iter()
+                            .map(|(f, _)| *f)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
             }
         }
     }
     for (field, required) in FIELDS {
         if *required && !map.contains_key(*field) {
-            r.problems.push(Problem::new(&file, format!("missing required field `{field}`")).at(1, 1).field(*field));
+            r.problems.push(
+                Problem::new(&file, format!("missing required field `{field}`"))
+                    .at(1, 1)
+                    .field(*field),
+            );
         }
     }
     // Field by field, so one bad field does not hide the others.
@@ -262,7 +321,9 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
     if !r.problems.is_empty() {
         return Err(r.problems);
     }
-    let Some(lab) = typed::<Lab>(&value, "", &mut r) else { return Err(r.problems) };
+    let Some(lab) = typed::<Lab>(&value, "", &mut r) else {
+        return Err(r.problems);
+    };
 
     lint(dir, &lab, &mut r);
     let (task_source, hint_sources, explanation_source) = read_markdown(dir, &lab, &mut r);
@@ -284,20 +345,33 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
     }
     lint_setup_files(&loaded, &sample, &mut r);
     lint_fixtures(&loaded, &mut r);
-    if r.problems.is_empty() { Ok(loaded) } else { Err(r.problems) }
+    if r.problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(r.problems)
+    }
 }
 
 fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
     if lab.schema != SCHEMA_V1 {
-        r.at_value("schema", format!("unsupported schema {:?}", lab.schema)).help = Some(format!("expected {SCHEMA_V1:?}"));
+        r.at_value("schema", format!("unsupported schema {:?}", lab.schema))
+            .help = Some(format!("expected {SCHEMA_V1:?}"));
     }
     if !is_kebab(&lab.id) {
-        r.at_value("id", format!("{:?} is not kebab-case", lab.id)).help = Some("lowercase letters, digits and single dashes".into());
+        r.at_value("id", format!("{:?} is not kebab-case", lab.id))
+            .help = Some("lowercase letters, digits and single dashes".into());
     }
-    let folder = dir.canonicalize().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let folder = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
     if let Some(folder) = folder {
         if folder != lab.id {
-            r.at_value("id", format!("id {:?} differs from the folder name {folder:?}", lab.id)).help = Some("rename the folder or the id".into());
+            r.at_value(
+                "id",
+                format!("id {:?} differs from the folder name {folder:?}", lab.id),
+            )
+            .help = Some("rename the folder or the id".into());
         }
     }
     if lab.title.trim().is_empty() {
@@ -309,19 +383,32 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
     let curriculum = cks_content::curriculum();
     for (i, id) in lab.competencies.iter().enumerate() {
         if curriculum.competency(id).is_none() {
-            let p = r.at_value(&format!("competencies[{i}]"), format!("unknown competency id {id:?}"));
+            let p = r.at_value(
+                &format!("competencies[{i}]"),
+                format!("unknown competency id {id:?}"),
+            );
             p.help = Some(match curriculum.suggest(id) {
-                Some(s) => format!("did you mean {s:?}? (ids are listed in content/curriculum.yaml)"),
+                Some(s) => {
+                    format!("did you mean {s:?}? (ids are listed in content/curriculum.yaml)")
+                }
                 None => "use an id from content/curriculum.yaml, e.g. \"ch.rbac\"".into(),
             });
         }
     }
     if !(1..=180).contains(&lab.minutes) {
-        r.at_value("minutes", format!("{} minutes is outside 1..=180", lab.minutes));
+        r.at_value(
+            "minutes",
+            format!("{} minutes is outside 1..=180", lab.minutes),
+        );
     }
     for (name, spec) in &lab.params {
-        let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let valid_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid_name {
             r.at(&format!("params.{name}"), format!("parameter name {name:?} must be lowercase letters, digits and _ (it is a template variable)"));
         }
@@ -333,15 +420,24 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
         }
     }
     if lab.hints.len() < 2 {
-        r.at_value("hints", format!("a lab needs at least 2 hints, found {}", lab.hints.len()));
+        r.at_value(
+            "hints",
+            format!("a lab needs at least 2 hints, found {}", lab.hints.len()),
+        );
     }
     let mut ids = BTreeSet::new();
     for (i, check) in lab.checks.iter().enumerate() {
         if !is_kebab(&check.id) {
-            r.at_value(&format!("checks[{i}].id"), format!("check id {:?} is not kebab-case", check.id));
+            r.at_value(
+                &format!("checks[{i}].id"),
+                format!("check id {:?} is not kebab-case", check.id),
+            );
         }
         if !ids.insert(check.id.as_str()) {
-            r.at_value(&format!("checks[{i}].id"), format!("duplicate check id {:?}", check.id));
+            r.at_value(
+                &format!("checks[{i}].id"),
+                format!("duplicate check id {:?}", check.id),
+            );
         }
     }
     if lab.checks.iter().all(|c| c.points == 0) {
@@ -364,9 +460,14 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
                 r.at_value(&field, e);
             }
             Ok(full) => {
-                let matched = glob::glob(&full.to_string_lossy()).map(|paths| paths.filter_map(Result::ok).count()).unwrap_or(0);
+                let matched = glob::glob(&full.to_string_lossy())
+                    .map(|paths| paths.filter_map(Result::ok).count())
+                    .unwrap_or(0);
                 if matched == 0 {
-                    r.at_value(&field, format!("{pattern:?} matches no file in the lab folder"));
+                    r.at_value(
+                        &field,
+                        format!("{pattern:?} matches no file in the lab folder"),
+                    );
                 }
             }
         }
@@ -377,7 +478,10 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
                 r.at_value(&field, e);
             }
             Ok(full) if !full.is_dir() => {
-                r.at_value(&field, format!("fixture folder {dir_path:?} does not exist"));
+                r.at_value(
+                    &field,
+                    format!("fixture folder {dir_path:?} does not exist"),
+                );
             }
             Ok(_) => {}
         }
@@ -386,9 +490,23 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
 
 /// Every file path `lab.yaml` names (except globs and fixture folders), with its field path.
 fn referenced_files(lab: &Lab) -> Vec<(String, String)> {
-    let mut out = vec![("task".to_owned(), lab.task.clone()), ("solution.explanation".to_owned(), lab.solution.explanation.clone())];
-    out.extend(lab.hints.iter().enumerate().map(|(i, h)| (format!("hints[{i}]"), h.clone())));
-    for (prefix, steps) in [("setup", &lab.setup), ("solution.steps", &lab.solution.steps)] {
+    let mut out = vec![
+        ("task".to_owned(), lab.task.clone()),
+        (
+            "solution.explanation".to_owned(),
+            lab.solution.explanation.clone(),
+        ),
+    ];
+    out.extend(
+        lab.hints
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (format!("hints[{i}]"), h.clone())),
+    );
+    for (prefix, steps) in [
+        ("setup", &lab.setup),
+        ("solution.steps", &lab.solution.steps),
+    ] {
         for (i, step) in steps.iter().enumerate() {
             if let Step::Node(n) = step {
                 if let Some(from) = &n.from {
@@ -402,7 +520,10 @@ fn referenced_files(lab: &Lab) -> Vec<(String, String)> {
 
 fn apply_globs(lab: &Lab) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (prefix, steps) in [("setup", &lab.setup), ("solution.steps", &lab.solution.steps)] {
+    for (prefix, steps) in [
+        ("setup", &lab.setup),
+        ("solution.steps", &lab.solution.steps),
+    ] {
         for (i, step) in steps.iter().enumerate() {
             if let Step::Apply(pattern) = step {
                 out.push((format!("{prefix}[{i}].apply"), pattern.clone()));
@@ -414,21 +535,37 @@ fn apply_globs(lab: &Lab) -> Vec<(String, String)> {
 
 fn fixture_dirs(lab: &Lab) -> Vec<(String, String)> {
     let f = &lab.fixtures;
-    let mut out = vec![("fixtures.broken".to_owned(), f.broken.clone()), ("fixtures.solved".to_owned(), f.solved.clone())];
-    out.extend(f.also_correct.iter().enumerate().map(|(i, p)| (format!("fixtures.also-correct[{i}]"), p.clone())));
-    out.extend(f.bypasses.iter().enumerate().map(|(i, p)| (format!("fixtures.bypasses[{i}]"), p.clone())));
+    let mut out = vec![
+        ("fixtures.broken".to_owned(), f.broken.clone()),
+        ("fixtures.solved".to_owned(), f.solved.clone()),
+    ];
+    out.extend(
+        f.also_correct
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("fixtures.also-correct[{i}]"), p.clone())),
+    );
+    out.extend(
+        f.bypasses
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("fixtures.bypasses[{i}]"), p.clone())),
+    );
     out
 }
 
 fn read_markdown(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) -> (String, Vec<String>, String) {
     let mut read = |field: &str, rel: &str| -> String {
-        let Ok(path) = inside(dir, rel) else { return String::new() };
+        let Ok(path) = inside(dir, rel) else {
+            return String::new();
+        };
         if !path.exists() {
             return String::new();
         }
         match read_bounded(&path, MAX_LAB_FILE_BYTES) {
             Ok(t) if t.trim().is_empty() => {
-                r.problems.push(Problem::new(&path, "file is empty").field(field));
+                r.problems
+                    .push(Problem::new(&path, "file is empty").field(field));
                 t
             }
             Ok(t) => t,
@@ -439,7 +576,12 @@ fn read_markdown(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) -> (String, Vec<St
         }
     };
     let task = read("task", &lab.task);
-    let hints = lab.hints.iter().enumerate().map(|(i, h)| read(&format!("hints[{i}]"), h)).collect();
+    let hints = lab
+        .hints
+        .iter()
+        .enumerate()
+        .map(|(i, h)| read(&format!("hints[{i}]"), h))
+        .collect();
     let explanation = read("solution.explanation", &lab.solution.explanation);
     (task, hints, explanation)
 }
@@ -448,8 +590,12 @@ fn read_markdown(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) -> (String, Vec<St
 fn lint_setup_files(loaded: &LoadedLab, sample: &BTreeMap<String, Json>, r: &mut Reporter<'_>) {
     let mut sandbox = Sandbox::new(sample);
     for (_, pattern) in apply_globs(&loaded.lab) {
-        let Ok(full) = inside(&loaded.dir, &pattern) else { continue };
-        let Ok(paths) = glob::glob(&full.to_string_lossy()) else { continue };
+        let Ok(full) = inside(&loaded.dir, &pattern) else {
+            continue;
+        };
+        let Ok(paths) = glob::glob(&full.to_string_lossy()) else {
+            continue;
+        };
         for path in paths.filter_map(Result::ok) {
             let text = match read_bounded(&path, MAX_LAB_FILE_BYTES) {
                 Ok(t) => t,
@@ -459,13 +605,23 @@ fn lint_setup_files(loaded: &LoadedLab, sample: &BTreeMap<String, Json>, r: &mut
                 }
             };
             match sandbox.render(&text) {
-                Err(e) => r.problems.push(Problem::new(&path, format!("template error: {e}"))),
+                Err(e) => r
+                    .problems
+                    .push(Problem::new(&path, format!("template error: {e}"))),
                 Ok(rendered) => match cks_checks::yaml::parse_objects(&rendered) {
-                    Err(e) => r.problems.push(Problem::new(&path, format!("after rendering with sample params: {e}"))),
+                    Err(e) => r.problems.push(Problem::new(
+                        &path,
+                        format!("after rendering with sample params: {e}"),
+                    )),
                     Ok(objects) => {
                         for (i, o) in objects.iter().enumerate() {
-                            if o.get("apiVersion").and_then(Json::as_str).is_none() || o.get("kind").and_then(Json::as_str).is_none() {
-                                r.problems.push(Problem::new(&path, format!("document {} has no apiVersion or kind", i + 1)));
+                            if o.get("apiVersion").and_then(Json::as_str).is_none()
+                                || o.get("kind").and_then(Json::as_str).is_none()
+                            {
+                                r.problems.push(Problem::new(
+                                    &path,
+                                    format!("document {} has no apiVersion or kind", i + 1),
+                                ));
                             }
                         }
                     }
@@ -478,12 +634,15 @@ fn lint_setup_files(loaded: &LoadedLab, sample: &BTreeMap<String, Json>, r: &mut
 /// Every fixture folder must load, and carry valid `params.yaml` when the lab has params.
 fn lint_fixtures(loaded: &LoadedLab, r: &mut Reporter<'_>) {
     for (field, rel) in fixture_dirs(&loaded.lab) {
-        let Ok(dir) = inside(&loaded.dir, &rel) else { continue };
+        let Ok(dir) = inside(&loaded.dir, &rel) else {
+            continue;
+        };
         match crate::snapshot_dir::load(&dir) {
             Err(problems) => r.problems.extend(problems),
             Ok(snapshot) => {
                 if let Err(e) = loaded.fixture_params(&snapshot.params) {
-                    r.problems.push(Problem::new(dir.join("params.yaml"), e).field(field));
+                    r.problems
+                        .push(Problem::new(dir.join("params.yaml"), e).field(field));
                 }
             }
         }
@@ -492,7 +651,11 @@ fn lint_fixtures(loaded: &LoadedLab, r: &mut Reporter<'_>) {
 
 fn content_hash(dir: &Path) -> String {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = fs::read_dir(dir).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         for e in entries {
             if e.is_dir() {
@@ -506,7 +669,11 @@ fn content_hash(dir: &Path) -> String {
     walk(dir, dir, &mut files);
     let mut hasher = Sha256::new();
     for f in files {
-        let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(dir)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .replace('\\', "/");
         hasher.update(rel.as_bytes());
         hasher.update([0]);
         hasher.update(fs::read(&f).unwrap_or_default());
@@ -539,7 +706,11 @@ impl LoadedLab {
                 errors.push(format!("`{name}` is not a param of this lab"));
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
     }
 
     /// Render templates and compile checks for one attempt's params.
@@ -547,19 +718,36 @@ impl LoadedLab {
         self.render_with(params, &Positions::default())
     }
 
-    fn render_with(&self, params: &BTreeMap<String, Json>, positions: &Positions) -> Result<RenderedLab, Vec<Problem>> {
+    fn render_with(
+        &self,
+        params: &BTreeMap<String, Json>,
+        positions: &Positions,
+    ) -> Result<RenderedLab, Vec<Problem>> {
         let file = self.dir.join("lab.yaml");
         let mut problems = Vec::new();
         let mut sandbox = Sandbox::new(params);
         let mut md = |rel: &str, source: &str, problems: &mut Vec<Problem>| -> String {
             sandbox.render(source).unwrap_or_else(|e| {
-                problems.push(Problem::new(self.dir.join(rel), format!("template error: {e}")));
+                problems.push(Problem::new(
+                    self.dir.join(rel),
+                    format!("template error: {e}"),
+                ));
                 String::new()
             })
         };
         let task = md(&self.lab.task, &self.task_source, &mut problems);
-        let hints = self.lab.hints.iter().zip(&self.hint_sources).map(|(rel, src)| md(rel, src, &mut problems)).collect();
-        let explanation = md(&self.lab.solution.explanation, &self.explanation_source, &mut problems);
+        let hints = self
+            .lab
+            .hints
+            .iter()
+            .zip(&self.hint_sources)
+            .map(|(rel, src)| md(rel, src, &mut problems))
+            .collect();
+        let explanation = md(
+            &self.lab.solution.explanation,
+            &self.explanation_source,
+            &mut problems,
+        );
 
         let mut sandbox = Sandbox::new(params);
         let mut specs = Vec::with_capacity(self.lab.checks.len());
@@ -575,11 +763,18 @@ impl LoadedLab {
             sandbox.render_json(&mut value, &format!("checks[{i}]"), &mut errors);
             for (field, e) in errors {
                 let (line, column) = positions.value(&field).unwrap_or((0, 0));
-                problems.push(Problem::new(&file, format!("template error: {e}")).at(line, column).field(field));
+                problems.push(
+                    Problem::new(&file, format!("template error: {e}"))
+                        .at(line, column)
+                        .field(field),
+                );
             }
             match serde_json::from_value::<CheckSpec>(value) {
                 Ok(spec) => specs.push(spec),
-                Err(e) => problems.push(Problem::new(&file, format!("after rendering: {e}")).field(format!("checks[{i}]"))),
+                Err(e) => problems.push(
+                    Problem::new(&file, format!("after rendering: {e}"))
+                        .field(format!("checks[{i}]")),
+                ),
             }
         }
         if !problems.is_empty() {
@@ -589,10 +784,21 @@ impl LoadedLab {
             compile_problems
                 .into_iter()
                 .map(|p| {
-                    let field = if p.field.is_empty() { format!("checks[{}]", p.check_index) } else { format!("checks[{}].{}", p.check_index, p.field) };
+                    let field = if p.field.is_empty() {
+                        format!("checks[{}]", p.check_index)
+                    } else {
+                        format!("checks[{}].{}", p.check_index, p.field)
+                    };
                     let (line, column) = positions.value(&field).unwrap_or((0, 0));
-                    let message = if p.field.ends_with("expr") || p.field.ends_with("expression") || p.field.ends_with("where") || p.field.ends_with("Expression") {
-                        format!("CEL does not compile (expression line {}, column {}): {}", p.line, p.column, p.message)
+                    let message = if p.field.ends_with("expr")
+                        || p.field.ends_with("expression")
+                        || p.field.ends_with("where")
+                        || p.field.ends_with("Expression")
+                    {
+                        format!(
+                            "CEL does not compile (expression line {}, column {}): {}",
+                            p.line, p.column, p.message
+                        )
                     } else {
                         p.message
                     };
@@ -600,6 +806,12 @@ impl LoadedLab {
                 })
                 .collect::<Vec<_>>()
         })?;
-        Ok(RenderedLab { params: params.clone(), task, hints, explanation, checks })
+        Ok(RenderedLab {
+            params: params.clone(),
+            task,
+            hints,
+            explanation,
+            checks,
+        })
     }
 }

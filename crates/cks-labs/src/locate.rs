@@ -18,7 +18,11 @@ enum Frame {
 }
 
 fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_owned() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 impl Positions {
@@ -60,7 +64,11 @@ impl Positions {
                     let is_map = matches!(event, Event::MappingStart(..));
                     let path = value_path(&mut stack).unwrap_or_default();
                     positions.values.insert(path.clone(), at);
-                    stack.push(if is_map { Frame::Map { path, key: None } } else { Frame::Seq { path, index: 0 } });
+                    stack.push(if is_map {
+                        Frame::Map { path, key: None }
+                    } else {
+                        Frame::Seq { path, index: 0 }
+                    });
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
                     stack.pop();

@@ -27,7 +27,9 @@ impl SplitMix64 {
 
 /// FNV-1a, so each parameter gets its own stream: adding a parameter does not change others.
 fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -45,13 +47,24 @@ pub fn draw(specs: &BTreeMap<String, ParamSpec>, seed: u64) -> BTreeMap<String, 
                 // First character a letter so the name is a valid DNS label even without prefix.
                 let mut s = n.prefix.clone();
                 for i in 0..n.length {
-                    let pool = if i == 0 && n.prefix.is_empty() { &NAME_CHARS[..26] } else { NAME_CHARS };
-                    s.push(char::from(pool[usize::try_from(rng.below(pool.len() as u64)).unwrap_or(0)]));
+                    let pool = if i == 0 && n.prefix.is_empty() {
+                        &NAME_CHARS[..26]
+                    } else {
+                        NAME_CHARS
+                    };
+                    s.push(char::from(
+                        pool[usize::try_from(rng.below(pool.len() as u64)).unwrap_or(0)],
+                    ));
                 }
                 Json::String(s)
             } else if let Some(r) = &spec.int {
-                let span = u64::try_from(r.max.saturating_sub(r.min)).unwrap_or(0).saturating_add(1);
-                Json::from(r.min.saturating_add(i64::try_from(rng.below(span)).unwrap_or(0)))
+                let span = u64::try_from(r.max.saturating_sub(r.min))
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                Json::from(
+                    r.min
+                        .saturating_add(i64::try_from(rng.below(span)).unwrap_or(0)),
+                )
             } else {
                 Json::String(spec.value.clone().unwrap_or_default())
             };
@@ -63,26 +76,59 @@ pub fn draw(specs: &BTreeMap<String, ParamSpec>, seed: u64) -> BTreeMap<String, 
 /// Why a recorded value cannot have come from its spec (for fixtures' `params.yaml`).
 pub fn check_value(spec: &ParamSpec, value: &Json) -> Result<(), String> {
     if let Some(choices) = &spec.choice {
-        let ok = value.as_str().is_some_and(|v| choices.iter().any(|c| c == v));
-        return if ok { Ok(()) } else { Err(format!("must be one of {choices:?}, found {value}")) };
+        let ok = value
+            .as_str()
+            .is_some_and(|v| choices.iter().any(|c| c == v));
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("must be one of {choices:?}, found {value}"))
+        };
     }
     if let Some(n) = &spec.name {
-        let Some(v) = value.as_str() else { return Err(format!("must be a string, found {value}")) };
-        let rest = v.strip_prefix(n.prefix.as_str()).ok_or_else(|| format!("must start with {:?}, found {v:?}", n.prefix))?;
+        let Some(v) = value.as_str() else {
+            return Err(format!("must be a string, found {value}"));
+        };
+        let rest = v
+            .strip_prefix(n.prefix.as_str())
+            .ok_or_else(|| format!("must start with {:?}, found {v:?}", n.prefix))?;
         let ok = rest.len() == n.length as usize && rest.bytes().all(|b| NAME_CHARS.contains(&b));
-        return if ok { Ok(()) } else { Err(format!("must be {:?} + {} lowercase letters/digits, found {v:?}", n.prefix, n.length)) };
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "must be {:?} + {} lowercase letters/digits, found {v:?}",
+                n.prefix, n.length
+            ))
+        };
     }
     if let Some(r) = &spec.int {
         let ok = value.as_i64().is_some_and(|v| (r.min..=r.max).contains(&v));
-        return if ok { Ok(()) } else { Err(format!("must be an integer in [{}, {}], found {value}", r.min, r.max)) };
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "must be an integer in [{}, {}], found {value}",
+                r.min, r.max
+            ))
+        };
     }
     let want = spec.value.clone().unwrap_or_default();
-    if value.as_str() == Some(want.as_str()) { Ok(()) } else { Err(format!("must be {want:?}, found {value}")) }
+    if value.as_str() == Some(want.as_str()) {
+        Ok(())
+    } else {
+        Err(format!("must be {want:?}, found {value}"))
+    }
 }
 
 /// Problems with a spec itself: exactly one kind, sane bounds.
 pub fn check_spec(spec: &ParamSpec) -> Result<(), String> {
-    let kinds = [spec.choice.is_some(), spec.name.is_some(), spec.int.is_some(), spec.value.is_some()];
+    let kinds = [
+        spec.choice.is_some(),
+        spec.name.is_some(),
+        spec.int.is_some(),
+        spec.value.is_some(),
+    ];
     match kinds.iter().filter(|k| **k).count() {
         1 => {}
         0 => return Err("set one of choice, name, int, value".into()),
@@ -98,7 +144,10 @@ pub fn check_spec(spec: &ParamSpec) -> Result<(), String> {
     }
     if let Some(r) = &spec.int {
         if r.min > r.max {
-            return Err(format!("int.min ({}) is greater than int.max ({})", r.min, r.max));
+            return Err(format!(
+                "int.min ({}) is greater than int.max ({})",
+                r.min, r.max
+            ));
         }
     }
     Ok(())
@@ -111,9 +160,33 @@ mod tests {
 
     fn specs() -> BTreeMap<String, ParamSpec> {
         let mut m = BTreeMap::new();
-        m.insert("ns".into(), ParamSpec { choice: Some(vec!["a".into(), "b".into(), "c".into()]), ..Default::default() });
-        m.insert("app".into(), ParamSpec { name: Some(NameParam { prefix: "web-".into(), length: 5 }), ..Default::default() });
-        m.insert("port".into(), ParamSpec { int: Some(IntParam { min: 8000, max: 8999 }), ..Default::default() });
+        m.insert(
+            "ns".into(),
+            ParamSpec {
+                choice: Some(vec!["a".into(), "b".into(), "c".into()]),
+                ..Default::default()
+            },
+        );
+        m.insert(
+            "app".into(),
+            ParamSpec {
+                name: Some(NameParam {
+                    prefix: "web-".into(),
+                    length: 5,
+                }),
+                ..Default::default()
+            },
+        );
+        m.insert(
+            "port".into(),
+            ParamSpec {
+                int: Some(IntParam {
+                    min: 8000,
+                    max: 8999,
+                }),
+                ..Default::default()
+            },
+        );
         m
     }
 
@@ -127,7 +200,9 @@ mod tests {
                 check_value(spec, &values[name]).unwrap();
             }
         }
-        let distinct: std::collections::HashSet<String> = (0..50).map(|seed| draw(&s, seed)["app"].to_string()).collect();
+        let distinct: std::collections::HashSet<String> = (0..50)
+            .map(|seed| draw(&s, seed)["app"].to_string())
+            .collect();
         assert!(distinct.len() > 40, "names should vary with the seed");
     }
 
@@ -143,7 +218,13 @@ mod tests {
     #[test]
     fn bad_specs_and_values() {
         assert!(check_spec(&ParamSpec::default()).is_err());
-        assert!(check_spec(&ParamSpec { int: Some(IntParam { min: 2, max: 1 }), ..Default::default() }).is_err());
+        assert!(
+            check_spec(&ParamSpec {
+                int: Some(IntParam { min: 2, max: 1 }),
+                ..Default::default()
+            })
+            .is_err()
+        );
         let s = specs();
         assert!(check_value(&s["ns"], &Json::from("z")).is_err());
         assert!(check_value(&s["app"], &Json::from("web-ABCDE")).is_err());

@@ -23,7 +23,14 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(file: impl Into<PathBuf>, message: impl Into<String>) -> Problem {
-        Problem { file: file.into(), line: 0, column: 0, field: String::new(), message: message.into(), help: None }
+        Problem {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: message.into(),
+            help: None,
+        }
     }
     pub fn at(mut self, line: usize, column: usize) -> Problem {
         self.line = line;

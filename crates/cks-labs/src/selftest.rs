@@ -57,20 +57,42 @@ impl SelfTest {
 /// Run the self-test. Problems loading a fixture count as failures.
 pub fn self_test(loaded: &LoadedLab) -> SelfTest {
     let f = &loaded.lab.fixtures;
-    let mut list = vec![(FixtureKind::Broken, f.broken.clone()), (FixtureKind::Solved, f.solved.clone())];
-    list.extend(f.also_correct.iter().map(|p| (FixtureKind::AlsoCorrect, p.clone())));
+    let mut list = vec![
+        (FixtureKind::Broken, f.broken.clone()),
+        (FixtureKind::Solved, f.solved.clone()),
+    ];
+    list.extend(
+        f.also_correct
+            .iter()
+            .map(|p| (FixtureKind::AlsoCorrect, p.clone())),
+    );
     list.extend(f.bypasses.iter().map(|p| (FixtureKind::Bypass, p.clone())));
-    let fixtures = list.into_iter().map(|(kind, rel)| run_fixture(loaded, kind, loaded.dir.join(rel))).collect();
-    SelfTest { lab_id: loaded.lab.id.clone(), fixtures }
+    let fixtures = list
+        .into_iter()
+        .map(|(kind, rel)| run_fixture(loaded, kind, loaded.dir.join(rel)))
+        .collect();
+    SelfTest {
+        lab_id: loaded.lab.id.clone(),
+        fixtures,
+    }
 }
 
 fn run_fixture(loaded: &LoadedLab, kind: FixtureKind, path: PathBuf) -> FixtureResult {
-    let fail = |path: PathBuf, failures: Vec<String>| FixtureResult { kind, path, outcomes: Vec::new(), failures };
+    let fail = |path: PathBuf, failures: Vec<String>| FixtureResult {
+        kind,
+        path,
+        outcomes: Vec::new(),
+        failures,
+    };
     let mut snapshot = match crate::snapshot_dir::load(&path) {
         Ok(s) => s,
         Err(problems) => return fail(path, problems.iter().map(ToString::to_string).collect()),
     };
-    let params = if loaded.lab.params.is_empty() { loaded.draw_params(0) } else { snapshot.params.clone() };
+    let params = if loaded.lab.params.is_empty() {
+        loaded.draw_params(0)
+    } else {
+        snapshot.params.clone()
+    };
     if let Err(e) = loaded.fixture_params(&params) {
         return fail(path, vec![format!("params.yaml: {e}")]);
     }
@@ -83,21 +105,40 @@ fn run_fixture(loaded: &LoadedLab, kind: FixtureKind, path: PathBuf) -> FixtureR
     let mut failures = Vec::new();
     match kind {
         FixtureKind::Broken => {
-            for o in outcomes.iter().filter(|o| o.points_possible > 0 && o.status == Status::Pass) {
-                failures.push(format!("scored check `{}` passes on the broken state: {}", o.check_id, o.message));
+            for o in outcomes
+                .iter()
+                .filter(|o| o.points_possible > 0 && o.status == Status::Pass)
+            {
+                failures.push(format!(
+                    "scored check `{}` passes on the broken state: {}",
+                    o.check_id, o.message
+                ));
             }
         }
         FixtureKind::Solved | FixtureKind::AlsoCorrect => {
             for o in outcomes.iter().filter(|o| o.status != Status::Pass) {
                 let details: Vec<String> = o.findings.iter().map(ToString::to_string).collect();
-                failures.push(format!("check `{}` does not pass ({}): {} {}", o.check_id, o.status.as_str(), o.message, details.join("; ")));
+                failures.push(format!(
+                    "check `{}` does not pass ({}): {} {}",
+                    o.check_id,
+                    o.status.as_str(),
+                    o.message,
+                    details.join("; ")
+                ));
             }
         }
         FixtureKind::Bypass => {
             if outcomes.iter().all(|o| o.status == Status::Pass) {
-                failures.push("every check passes on this bypass: the lab would accept a wrong answer".into());
+                failures.push(
+                    "every check passes on this bypass: the lab would accept a wrong answer".into(),
+                );
             }
         }
     }
-    FixtureResult { kind, path, outcomes, failures }
+    FixtureResult {
+        kind,
+        path,
+        outcomes,
+        failures,
+    }
 }

@@ -45,7 +45,13 @@ fn yes() -> bool {
 fn read_text(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
     match fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            problems.push(Problem::new(path, format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit", m.len())));
+            problems.push(Problem::new(
+                path,
+                format!(
+                    "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit",
+                    m.len()
+                ),
+            ));
             return None;
         }
         Err(e) => {
@@ -70,7 +76,8 @@ fn read_text(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
 fn sorted_entries(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     match fs::read_dir(dir) {
         Ok(entries) => {
-            let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             paths
         }
@@ -81,7 +88,11 @@ fn sorted_entries(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     }
 }
 
-fn parse_yaml_map(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Option<serde_json::Map<String, Json>> {
+fn parse_yaml_map(
+    path: &Path,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<serde_json::Map<String, Json>> {
     match cks_checks::yaml::parse_one(text) {
         Ok(Json::Object(map)) => Some(map),
         Ok(Json::Null) => Some(serde_json::Map::new()),
@@ -104,7 +115,11 @@ pub fn load(dir: &Path) -> Result<Snapshot, Vec<Problem>> {
         return Err(vec![Problem::new(dir, "snapshot folder does not exist")]);
     }
     for entry in sorted_entries(dir, &mut problems) {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         match name.as_str() {
             "objects" if entry.is_dir() => load_objects(&entry, &mut snapshot, &mut problems),
             "nodes" if entry.is_dir() => load_nodes(&entry, &mut snapshot, &mut problems),
@@ -140,22 +155,39 @@ pub fn load(dir: &Path) -> Result<Snapshot, Vec<Problem>> {
             ),
         }
     }
-    if problems.is_empty() { Ok(snapshot) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(snapshot)
+    } else {
+        Err(problems)
+    }
 }
 
 fn load_objects(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) {
     for path in sorted_entries(dir, problems) {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if !path.is_file() || !matches!(ext, "yaml" | "yml" | "json") {
-            problems.push(Problem::new(&path, "objects/ holds only .yaml, .yml or .json files"));
+            problems.push(Problem::new(
+                &path,
+                "objects/ holds only .yaml, .yml or .json files",
+            ));
             continue;
         }
-        let Some(text) = read_text(&path, problems) else { continue };
+        let Some(text) = read_text(&path, problems) else {
+            continue;
+        };
         match cks_checks::yaml::parse_objects(&text) {
             Ok(objects) => {
                 for (i, object) in objects.into_iter().enumerate() {
-                    if object.get("kind").and_then(Json::as_str).is_none() || object.get("apiVersion").and_then(Json::as_str).is_none() {
-                        problems.push(Problem::new(&path, format!("document {} has no apiVersion or kind", i + 1)));
+                    if object.get("kind").and_then(Json::as_str).is_none()
+                        || object.get("apiVersion").and_then(Json::as_str).is_none()
+                    {
+                        problems.push(Problem::new(
+                            &path,
+                            format!("document {} has no apiVersion or kind", i + 1),
+                        ));
                         continue;
                     }
                     snapshot.objects.push(object);
@@ -169,18 +201,27 @@ fn load_objects(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>
 fn load_nodes(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) {
     let mut stats: Vec<(String, PathBuf)> = Vec::new();
     for entry in sorted_entries(dir, problems) {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if entry.is_dir() {
             let files = snapshot.nodes.entry(name.clone()).or_default();
             walk_node(&entry, &entry, files, problems);
         } else if let Some(node) = name.strip_suffix(".stat.yaml") {
             stats.push((node.to_owned(), entry));
         } else {
-            problems.push(Problem::new(&entry, "nodes/ holds one folder per node and optional <node>.stat.yaml files"));
+            problems.push(Problem::new(
+                &entry,
+                "nodes/ holds one folder per node and optional <node>.stat.yaml files",
+            ));
         }
     }
     for (node, path) in stats {
-        let Some(text) = read_text(&path, problems) else { continue };
+        let Some(text) = read_text(&path, problems) else {
+            continue;
+        };
         let entries: BTreeMap<String, StatEntry> = match serde_saphyr::from_str(&text) {
             Ok(e) => e,
             Err(e) => {
@@ -191,26 +232,40 @@ fn load_nodes(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) 
         let files = snapshot.nodes.entry(node).or_default();
         for (file_path, stat) in entries {
             if !file_path.starts_with('/') {
-                problems.push(Problem::new(&path, format!("{file_path:?} is not an absolute path")));
+                problems.push(Problem::new(
+                    &path,
+                    format!("{file_path:?} is not an absolute path"),
+                ));
                 continue;
             }
             let mode = match stat.mode.as_deref().map(|m| u32::from_str_radix(m, 8)) {
                 Some(Err(_)) => {
-                    problems.push(Problem::new(&path, format!("{file_path}: mode must be octal such as \"0600\"")));
+                    problems.push(Problem::new(
+                        &path,
+                        format!("{file_path}: mode must be octal such as \"0600\""),
+                    ));
                     continue;
                 }
                 Some(Ok(m)) => Some(m),
                 None => None,
             };
-            let file = files.entry(file_path.clone()).or_insert_with(NodeFile::missing);
+            let file = files
+                .entry(file_path.clone())
+                .or_insert_with(NodeFile::missing);
             if !stat.exists {
                 if file.content.is_some() {
-                    problems.push(Problem::new(&path, format!("{file_path} is marked missing but its content is in the snapshot")));
+                    problems.push(Problem::new(
+                        &path,
+                        format!("{file_path} is marked missing but its content is in the snapshot"),
+                    ));
                 }
                 continue;
             }
             if file.content.is_none() {
-                problems.push(Problem::new(&path, format!("{file_path} has a stat entry but no content in the snapshot")));
+                problems.push(Problem::new(
+                    &path,
+                    format!("{file_path} has a stat entry but no content in the snapshot"),
+                ));
                 continue;
             }
             file.mode = mode;
@@ -220,7 +275,12 @@ fn load_nodes(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) 
     }
 }
 
-fn walk_node(root: &Path, dir: &Path, files: &mut BTreeMap<String, NodeFile>, problems: &mut Vec<Problem>) {
+fn walk_node(
+    root: &Path,
+    dir: &Path,
+    files: &mut BTreeMap<String, NodeFile>,
+    problems: &mut Vec<Problem>,
+) {
     for entry in sorted_entries(dir, problems) {
         if entry.is_dir() {
             walk_node(root, &entry, files, problems);
@@ -235,17 +295,36 @@ fn walk_node(root: &Path, dir: &Path, files: &mut BTreeMap<String, NodeFile>, pr
 fn load_commands(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) {
     for node_dir in sorted_entries(dir, problems) {
         if !node_dir.is_dir() {
-            problems.push(Problem::new(&node_dir, "commands/ holds one folder per node"));
+            problems.push(Problem::new(
+                &node_dir,
+                "commands/ holds one folder per node",
+            ));
             continue;
         }
-        let node = node_dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let node = node_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         for file in sorted_entries(&node_dir, problems) {
-            let Some(id) = file.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".txt")).map(str::to_owned) else {
-                problems.push(Problem::new(&file, "command outputs are <command-id>.txt files"));
+            let Some(id) = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".txt"))
+                .map(str::to_owned)
+            else {
+                problems.push(Problem::new(
+                    &file,
+                    "command outputs are <command-id>.txt files",
+                ));
                 continue;
             };
             if let Some(text) = read_text(&file, problems) {
-                snapshot.commands.entry(node.clone()).or_default().insert(id, text);
+                snapshot
+                    .commands
+                    .entry(node.clone())
+                    .or_default()
+                    .insert(id, text);
             }
         }
     }
@@ -261,16 +340,29 @@ mod tests {
         let d = dir.path();
         fs::create_dir_all(d.join("objects")).unwrap();
         fs::create_dir_all(d.join("nodes/control-plane/etc/kubernetes")).unwrap();
-        fs::write(d.join("objects/a.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n").unwrap();
-        fs::write(d.join("nodes/control-plane/etc/kubernetes/admin.conf"), "secret").unwrap();
+        fs::write(
+            d.join("objects/a.yaml"),
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+        )
+        .unwrap();
+        fs::write(
+            d.join("nodes/control-plane/etc/kubernetes/admin.conf"),
+            "secret",
+        )
+        .unwrap();
         fs::write(d.join("nodes/control-plane.stat.yaml"), "/etc/kubernetes/admin.conf: {mode: \"0600\", uid: 0, gid: 0}\n/etc/gone: {exists: false}\n").unwrap();
         fs::write(d.join("answers.yaml"), "pod: web-1\ncount: 3\n").unwrap();
         fs::write(d.join("params.yaml"), "ns: payments\n").unwrap();
         let s = load(d).unwrap();
         assert_eq!(s.objects.len(), 1);
-        let f = s.node_file("control-plane", "/etc/kubernetes/admin.conf").unwrap();
+        let f = s
+            .node_file("control-plane", "/etc/kubernetes/admin.conf")
+            .unwrap();
         assert_eq!((f.mode, f.uid), (Some(0o600), Some(0)));
-        assert_eq!(s.node_file("control-plane", "/etc/gone").unwrap().content, None);
+        assert_eq!(
+            s.node_file("control-plane", "/etc/gone").unwrap().content,
+            None
+        );
         assert_eq!(s.answers.as_ref().unwrap()["count"], "3");
         assert_eq!(s.params["ns"], "payments");
 
@@ -278,9 +370,15 @@ mod tests {
         fs::write(d.join("objects/noversion.yaml"), "kind: Pod\n").unwrap();
         fs::write(d.join("stray.txt"), "x").unwrap();
         let problems = load(d).unwrap_err();
-        let files: Vec<String> = problems.iter().map(|p| p.file.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let files: Vec<String> = problems
+            .iter()
+            .map(|p| p.file.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
         assert!(files.contains(&"bad.yaml".to_string()), "{problems:?}");
-        assert!(files.contains(&"noversion.yaml".to_string()), "{problems:?}");
+        assert!(
+            files.contains(&"noversion.yaml".to_string()),
+            "{problems:?}"
+        );
         assert!(files.contains(&"stray.txt".to_string()), "{problems:?}");
     }
 

@@ -17,7 +17,9 @@ pub struct Sandbox {
 
 fn refuse(name: &'static str) -> impl tera::Function {
     move |_: &HashMap<String, Json>| -> tera::Result<Json> {
-        Err(tera::Error::msg(format!("`{name}` is not available in lab templates (templates see only params)")))
+        Err(tera::Error::msg(format!(
+            "`{name}` is not available in lab templates (templates see only params)"
+        )))
     }
 }
 
@@ -33,7 +35,11 @@ impl Sandbox {
             context.insert(k.as_str(), v);
         }
         context.insert("params", params);
-        Sandbox { tera, context, counter: 0 }
+        Sandbox {
+            tera,
+            context,
+            counter: 0,
+        }
     }
 
     /// Render one template string. Text without template syntax is returned as is.
@@ -43,15 +49,25 @@ impl Sandbox {
         }
         self.counter += 1;
         let name = format!("__ckslab_{}", self.counter);
-        self.tera.add_raw_template(&name, text).map_err(|e| chain(&e))?;
-        let out = self.tera.render(&name, &self.context).map_err(|e| chain(&e));
+        self.tera
+            .add_raw_template(&name, text)
+            .map_err(|e| chain(&e))?;
+        let out = self
+            .tera
+            .render(&name, &self.context)
+            .map_err(|e| chain(&e));
         // Templates never see each other: no include of an earlier string.
         self.tera.templates.remove(&name);
         out
     }
 
     /// Render every string inside a JSON value (used for check specs and setup steps).
-    pub fn render_json(&mut self, value: &mut Json, path: &str, problems: &mut Vec<(String, String)>) {
+    pub fn render_json(
+        &mut self,
+        value: &mut Json,
+        path: &str,
+        problems: &mut Vec<(String, String)>,
+    ) {
         match value {
             Json::String(s) => match self.render(s) {
                 Ok(r) => *s = r,
@@ -64,7 +80,11 @@ impl Sandbox {
             }
             Json::Object(map) => {
                 for (k, v) in map.iter_mut() {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     self.render_json(v, &p, problems);
                 }
             }
@@ -98,9 +118,19 @@ mod tests {
     #[test]
     fn renders_params_by_name_and_under_params() {
         let mut s = sandbox();
-        assert_eq!(s.render("ns={{ ns }} port={{ params.port }}").unwrap(), "ns=payments port=8080");
-        assert_eq!(s.render("no templates <here> & \"quotes\"").unwrap(), "no templates <here> & \"quotes\"");
-        assert_eq!(s.render("{{ '<b>' }}").unwrap(), "<b>", "no HTML escaping in YAML/markdown sources");
+        assert_eq!(
+            s.render("ns={{ ns }} port={{ params.port }}").unwrap(),
+            "ns=payments port=8080"
+        );
+        assert_eq!(
+            s.render("no templates <here> & \"quotes\"").unwrap(),
+            "no templates <here> & \"quotes\""
+        );
+        assert_eq!(
+            s.render("{{ '<b>' }}").unwrap(),
+            "<b>",
+            "no HTML escaping in YAML/markdown sources"
+        );
     }
 
     #[test]

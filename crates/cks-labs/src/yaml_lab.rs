@@ -15,7 +15,9 @@ pub(crate) fn parse(text: &str) -> Result<Json, (usize, usize, String)> {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     serde_saphyr::from_str_with_options::<Json>(text, options).map_err(|e| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+        let (line, column) = e
+            .location()
+            .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         (line.max(1), column.max(1), e.without_snippet().to_string())
     })
 }

@@ -47,7 +47,12 @@ impl Store {
         attempts.reverse();
         let mut out = Vec::with_capacity(attempts.len());
         for attempt in attempts {
-            let rows = sqlx::query("SELECT hint_index, cost FROM hints_used WHERE attempt_id = ? ORDER BY hint_index").bind(attempt.id).fetch_all(&self.pool).await?;
+            let rows = sqlx::query(
+                "SELECT hint_index, cost FROM hints_used WHERE attempt_id = ? ORDER BY hint_index",
+            )
+            .bind(attempt.id)
+            .fetch_all(&self.pool)
+            .await?;
             let mut hints = Vec::new();
             let mut hint_costs = Vec::new();
             for r in rows {
@@ -55,10 +60,20 @@ impl Store {
                 hint_costs.push(crate::u32_of(r.try_get(1)?));
             }
             let grades = self.grades(attempt.id).await?;
-            out.push(ExportedAttempt { attempt, hints, hint_costs, grades });
+            out.push(ExportedAttempt {
+                attempt,
+                hints,
+                hint_costs,
+                grades,
+            });
         }
-        let settings_rows = sqlx::query("SELECT key, value FROM settings ORDER BY key").fetch_all(&self.pool).await?;
-        let settings = settings_rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<Vec<_>>>()?;
+        let settings_rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
+            .fetch_all(&self.pool)
+            .await?;
+        let settings = settings_rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Export {
             format: "ckslab-progress".into(),
             version: EXPORT_VERSION,
@@ -75,17 +90,23 @@ impl Store {
         if export.format != "ckslab-progress" || export.version != EXPORT_VERSION {
             return Err(StoreError::ExportVersion(export.version));
         }
-        let mut summary = ImportSummary { attempts_added: 0, attempts_skipped: 0, grades_added: 0 };
+        let mut summary = ImportSummary {
+            attempts_added: 0,
+            attempts_skipped: 0,
+            grades_added: 0,
+        };
         let mut tx = self.pool.begin().await?;
         for ea in &export.attempts {
             let a = &ea.attempt;
             let seed = i64::from_ne_bytes(a.seed.to_ne_bytes());
-            let exists = sqlx::query("SELECT 1 FROM attempts WHERE lab_id = ? AND seed = ? AND started_at = ?")
-                .bind(&a.lab_id)
-                .bind(seed)
-                .bind(&a.started_at)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let exists = sqlx::query(
+                "SELECT 1 FROM attempts WHERE lab_id = ? AND seed = ? AND started_at = ?",
+            )
+            .bind(&a.lab_id)
+            .bind(seed)
+            .bind(&a.started_at)
+            .fetch_optional(&mut *tx)
+            .await?;
             if exists.is_some() {
                 summary.attempts_skipped += 1;
                 continue;
@@ -105,7 +126,11 @@ impl Store {
             .await?;
             let id: i64 = row.try_get(0)?;
             summary.attempts_added += 1;
-            for (index, cost) in ea.hints.iter().zip(ea.hint_costs.iter().chain(std::iter::repeat(&0))) {
+            for (index, cost) in ea
+                .hints
+                .iter()
+                .zip(ea.hint_costs.iter().chain(std::iter::repeat(&0)))
+            {
                 sqlx::query("INSERT INTO hints_used (attempt_id, hint_index, cost, revealed_at) VALUES (?, ?, ?, ?)")
                     .bind(id)
                     .bind(i64_of(*index))
@@ -156,7 +181,13 @@ impl Store {
                 .await?;
         }
         for (key, value) in &export.settings {
-            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING").bind(key).bind(value).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(summary)

@@ -36,7 +36,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Current time, RFC 3339 UTC.
 pub fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 /// How an attempt is graded.
@@ -158,9 +160,15 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, path: path.to_path_buf() })
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -174,7 +182,9 @@ impl Store {
 
     /// `PRAGMA integrity_check` → "ok" when the file is sound.
     pub async fn integrity_check(&self) -> Result<String> {
-        let row = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+        let row = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get::<String, _>(0)?)
     }
 
@@ -196,7 +206,12 @@ impl Store {
 
     /// Mark an attempt whose setup did not finish.
     pub async fn mark_incomplete(&self, attempt_id: i64) -> Result<()> {
-        sqlx::query("UPDATE attempts SET status = 'incomplete' WHERE id = ? AND status = 'started'").bind(attempt_id).execute(&self.pool).await?;
+        sqlx::query(
+            "UPDATE attempts SET status = 'incomplete' WHERE id = ? AND status = 'started'",
+        )
+        .bind(attempt_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -241,12 +256,20 @@ impl Store {
     }
 
     pub async fn hints_revealed(&self, attempt_id: i64) -> Result<Vec<u32>> {
-        let rows = sqlx::query("SELECT hint_index FROM hints_used WHERE attempt_id = ? ORDER BY hint_index").bind(attempt_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(
+            "SELECT hint_index FROM hints_used WHERE attempt_id = ? ORDER BY hint_index",
+        )
+        .bind(attempt_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| Ok(u32_of(r.try_get(0)?))).collect()
     }
 
     pub async fn hint_penalty(&self, attempt_id: i64) -> Result<u32> {
-        let row = sqlx::query("SELECT COALESCE(SUM(cost), 0) FROM hints_used WHERE attempt_id = ?").bind(attempt_id).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COALESCE(SUM(cost), 0) FROM hints_used WHERE attempt_id = ?")
+            .bind(attempt_id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(u32_of(row.try_get(0)?))
     }
 
@@ -254,7 +277,11 @@ impl Store {
     pub async fn record_grade(&self, attempt_id: i64, outcomes: &[Outcome]) -> Result<Grade> {
         let score = cks_checks::Score::of(outcomes);
         let mut tx = self.pool.begin().await?;
-        let penalty_row = sqlx::query("SELECT COALESCE(SUM(cost), 0) FROM hints_used WHERE attempt_id = ?").bind(attempt_id).fetch_one(&mut *tx).await?;
+        let penalty_row =
+            sqlx::query("SELECT COALESCE(SUM(cost), 0) FROM hints_used WHERE attempt_id = ?")
+                .bind(attempt_id)
+                .fetch_one(&mut *tx)
+                .await?;
         let penalty = u32_of(penalty_row.try_get(0)?);
         let awarded = score.awarded.saturating_sub(penalty);
         let graded_at = now();
@@ -357,14 +384,21 @@ impl Store {
         let mut checks = Vec::with_capacity(check_rows.len());
         for r in check_rows {
             let status: String = r.try_get(1)?;
-            let details: Json = serde_json::from_str(&r.try_get::<String, _>(5)?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let details: Json = serde_json::from_str(&r.try_get::<String, _>(5)?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             checks.push(CheckResult {
                 check_id: r.try_get(0)?,
                 status: Status::from_str(&status).map_err(StoreError::Corrupt)?,
                 points_awarded: u32_of(r.try_get(2)?),
                 points_possible: u32_of(r.try_get(3)?),
                 message: r.try_get(4)?,
-                findings: serde_json::from_value(details.get("findings").cloned().unwrap_or(Json::Array(Vec::new()))).unwrap_or_default(),
+                findings: serde_json::from_value(
+                    details
+                        .get("findings")
+                        .cloned()
+                        .unwrap_or(Json::Array(Vec::new())),
+                )
+                .unwrap_or_default(),
                 doc: details.get("doc").and_then(Json::as_str).map(str::to_owned),
             });
         }
@@ -416,11 +450,21 @@ impl Store {
     }
 
     pub async fn lesson_statuses(&self) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT lesson_id, status FROM lesson_progress ORDER BY lesson_id").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        let rows = sqlx::query("SELECT lesson_id, status FROM lesson_progress ORDER BY lesson_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
-    pub async fn record_quiz_answer(&self, lesson_id: &str, question: u32, answer: &str, correct: bool) -> Result<()> {
+    pub async fn record_quiz_answer(
+        &self,
+        lesson_id: &str,
+        question: u32,
+        answer: &str,
+        correct: bool,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO quiz_answers (lesson_id, question, answer, correct, answered_at) VALUES (?, ?, ?, ?, ?)")
             .bind(lesson_id)
             .bind(i64_of(question))
@@ -433,7 +477,10 @@ impl Store {
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(match row {
             Some(r) => Some(r.try_get(0)?),
             None => None,
@@ -458,7 +505,8 @@ fn attempt_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Attempt> {
         lab_id: row.try_get(1)?,
         lab_hash: row.try_get(2)?,
         seed: u64::from_ne_bytes(seed.to_ne_bytes()),
-        params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(format!("attempt params: {e}")))?,
+        params: serde_json::from_str(&params)
+            .map_err(|e| StoreError::Corrupt(format!("attempt params: {e}")))?,
         source: row.try_get(5)?,
         started_at: row.try_get(6)?,
         finished_at: row.try_get(7)?,

@@ -1,0 +1,57 @@
+//! Errors of the use cases, each with a stable code the shells map to exit codes and UI text.
+
+use std::path::PathBuf;
+
+use cks_labs::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no lab {id:?} in {labs_dir} (see `ckslab labs list`)")]
+    LabNotFound { id: String, labs_dir: PathBuf },
+    #[error("lab {id:?} is invalid ({} problem(s); run `ckslab labs lint`)", problems.len())]
+    LabInvalid { id: String, problems: Vec<Problem> },
+    #[error("snapshot folder {dir} cannot be graded ({} problem(s))", problems.len())]
+    Snapshot {
+        dir: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error("params of snapshot {dir} do not fit the lab: {message}")]
+    Params { dir: PathBuf, message: String },
+    #[error("unknown competency id {0:?} (ids are listed by `ckslab progress`)")]
+    UnknownCompetency(String),
+    #[error("{0} does not exist")]
+    PathNotFound(PathBuf),
+    #[error("no lab.yaml in {0} or its sub-folders")]
+    NoLabs(PathBuf),
+    #[error(transparent)]
+    Store(#[from] cks_store::StoreError),
+}
+
+impl AppError {
+    /// A stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::LabNotFound { .. } => "lab-not-found",
+            AppError::LabInvalid { .. } => "lab-invalid",
+            AppError::Snapshot { .. } => "snapshot-invalid",
+            AppError::Params { .. } => "params-invalid",
+            AppError::UnknownCompetency(_) => "unknown-competency",
+            AppError::PathNotFound(_) => "path-not-found",
+            AppError::NoLabs(_) => "no-labs",
+            AppError::Store(_) => "store",
+        }
+    }
+
+    /// The problems behind the error, when it has a list of them.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            AppError::LabInvalid { problems, .. } | AppError::Snapshot { problems, .. } => problems,
+            _ => &[],
+        }
+    }
+
+    /// Environment errors (exit code 3) versus input errors (exit code 1).
+    pub fn is_environment(&self) -> bool {
+        matches!(self, AppError::Store(_))
+    }
+}

@@ -327,9 +327,8 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
 
     lint(dir, &lab, &mut r);
     let (task_source, hint_sources, explanation_source) = read_markdown(dir, &lab, &mut r);
-    if !r.problems.is_empty() {
-        return Err(r.problems);
-    }
+    // Keep going: templates, CEL, setup files and fixtures are checked even when other fields
+    // have problems, so one run reports everything.
     let loaded = LoadedLab {
         dir: dir.to_path_buf(),
         content_hash: content_hash(dir),

@@ -188,6 +188,17 @@ impl Store {
         Ok(row.try_get::<String, _>(0)?)
     }
 
+    /// Grades whose stored per-check results do not match their recorded count (must be none:
+    /// a grade is written in one transaction).
+    pub async fn inconsistent_grades(&self) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT g.id FROM grades g LEFT JOIN check_results c ON c.grade_id = g.id GROUP BY g.id HAVING COUNT(c.grade_id) != g.check_count",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
     pub async fn start_attempt(&self, new: NewAttempt<'_>) -> Result<i64> {
         let seed = i64::from_ne_bytes(new.seed.to_ne_bytes());
         let row = sqlx::query(

@@ -1,0 +1,294 @@
+//! `ckslab` end to end: lint (all problems at once, file:line:col), self-test, grade with
+//! recorded attempts, progress, export/import, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cks_tests::{ckslab, copy_dir, repo_root};
+
+const LAB: &str = "pss-restrict-namespace";
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(ckslab())
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--labs")
+        .arg(repo_root().join("labs"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("ckslab runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn lint_and_self_test_pass_on_the_shipped_labs() {
+    let data = tempfile::tempdir().unwrap();
+    let o = run(data.path(), &["labs", "lint"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("0 problem(s)"));
+    let o = run(data.path(), &["labs", "test"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(data.path(), &["--json", "labs", "test"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["failed"], 0);
+}
+
+#[test]
+fn lint_reports_every_problem_with_file_line_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(LAB);
+    copy_dir(&repo_root().join("labs").join(LAB), &dir);
+    let lab_yaml = dir.join("lab.yaml");
+    let original = std::fs::read_to_string(&lab_yaml).unwrap();
+    let broken = original
+        .replace(
+            "competencies: [mv.pod-security-standards]",
+            "competencies: [mv.pod-security-standard]",
+        )
+        .replace(
+            "hints: [hints/1.md, hints/2.md, hints/3.md]",
+            "hints: [hints/1.md, hints/2.md, ../../etc/passwd]",
+        )
+        .replace(
+            "      where: \"object.spec.?replicas.orValue(1) >= 2\"",
+            "      where: \"object.spec.?replicas.orValue(1) >= \"",
+        )
+        .replace(
+            "    description: Every running pod",
+            "    descripton: Every running pod",
+        );
+    assert_ne!(broken, original);
+    std::fs::write(&lab_yaml, &broken).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    // The typo'd field is found at once (type errors stop further checks of the typed lab,
+    // but every field-level problem is listed).
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        out.contains(&format!(
+            "lab.yaml:{}:5: checks[2].descripton: unknown field `descripton`",
+            line_of("descripton")
+        )),
+        "{out}"
+    );
+
+    // Fix the typo: now the semantic problems are all reported together.
+    std::fs::write(&lab_yaml, broken.replace("descripton", "description")).unwrap();
+    let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!("lab.yaml:{}:", line_of("competencies:")))
+            && out.contains("unknown competency id \"mv.pod-security-standard\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("did you mean \"mv.pod-security-standards\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("hints[2]") && out.contains("leaves the lab folder"),
+        "{out}"
+    );
+    assert!(
+        out.contains("checks[3].count.where") && out.contains("CEL does not compile"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "lab.yaml:{}:",
+            line_of("where: \"object.spec.?replicas")
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn alias_bombs_and_oversized_lab_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bomb");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    std::fs::write(dir.join("lab.yaml"), bomb).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "refused quickly"
+    );
+    assert!(text(&o).contains("lab.yaml"), "{}", text(&o));
+
+    let big = tmp.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    std::fs::write(big.join("lab.yaml"), "# x\n".repeat(300_000)).unwrap();
+    let o = run(data.path(), &["labs", "lint", big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("over the"), "{}", text(&o));
+}
+
+#[test]
+fn grade_records_attempts_and_progress_export_import_round_trip() {
+    let data = tempfile::tempdir().unwrap();
+    let fixtures = repo_root().join("labs").join(LAB).join("fixtures");
+    let solved = run(
+        data.path(),
+        &[
+            "grade",
+            LAB,
+            "--snapshot",
+            fixtures.join("solved").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(solved.status.code(), Some(0), "{}", text(&solved));
+    assert!(
+        text(&solved).contains("PASSED score 7/7"),
+        "{}",
+        text(&solved)
+    );
+
+    let broken = run(
+        data.path(),
+        &[
+            "--json",
+            "grade",
+            LAB,
+            "--snapshot",
+            fixtures.join("broken").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(broken.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    for o in report["outcomes"].as_array().unwrap() {
+        if o["pointsPossible"].as_u64().unwrap() > 0 {
+            assert_eq!(o["status"], "fail", "{o}");
+            assert!(
+                !o["findings"].as_array().unwrap().is_empty(),
+                "a failure explains itself: {o}"
+            );
+        }
+    }
+    assert_eq!(report["grade"]["pointsAwarded"], 0);
+
+    let progress = run(data.path(), &["--json", "progress"]);
+    let p: serde_json::Value = serde_json::from_slice(&progress.stdout).unwrap();
+    let lab = p["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["labId"] == LAB)
+        .unwrap();
+    assert_eq!(
+        (
+            lab["attempts"].as_u64(),
+            lab["grades"].as_u64(),
+            lab["passed"].as_bool()
+        ),
+        (Some(2), Some(2), Some(true))
+    );
+    let human = text(&run(data.path(), &["progress"]));
+    assert!(
+        human.contains("mv.pod-security-standards") && human.contains("100%"),
+        "{human}"
+    );
+
+    let export = data.path().join("export.json");
+    let o = run(
+        data.path(),
+        &["export", "--output", export.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let other = tempfile::tempdir().unwrap();
+    let o = run(
+        other.path(),
+        &["--json", "import", export.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["attemptsAdded"], 2);
+    let p2: serde_json::Value =
+        serde_json::from_slice(&run(other.path(), &["--json", "progress"]).stdout).unwrap();
+    assert_eq!(p2["labs"], p["labs"]);
+}
+
+#[test]
+fn bad_snapshots_are_named_and_record_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = tmp.path().join("snap");
+    copy_dir(
+        &repo_root().join("labs").join(LAB).join("fixtures/solved"),
+        &snap,
+    );
+    std::fs::write(
+        snap.join("objects/broken.yaml"),
+        "apiVersion: v1\nkind: [unterminated\n",
+    )
+    .unwrap();
+    let o = run(
+        data.path(),
+        &["grade", LAB, "--snapshot", snap.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("broken.yaml"), "{}", text(&o));
+    let p: serde_json::Value =
+        serde_json::from_slice(&run(data.path(), &["--json", "progress"]).stdout).unwrap();
+    assert!(
+        p["labs"].as_array().unwrap().is_empty(),
+        "no attempt recorded for an ungradable snapshot"
+    );
+
+    let o = run(
+        data.path(),
+        &["grade", "no-such-lab", "--snapshot", snap.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no lab \"no-such-lab\""), "{}", text(&o));
+    let o = run(data.path(), &["grade"]);
+    assert_eq!(o.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn list_and_show() {
+    let data = tempfile::tempdir().unwrap();
+    let o = run(
+        data.path(),
+        &[
+            "--json",
+            "labs",
+            "list",
+            "--competency",
+            "mv.pod-security-standards",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["labs"].as_array().unwrap().iter().any(|l| l["id"] == LAB));
+    let o = run(data.path(), &["labs", "list", "--competency", "nope.nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(data.path(), &["labs", "show", LAB]);
+    let out = text(&o);
+    assert!(
+        o.status.success()
+            && out.contains("Enforce the restricted Pod Security Standard")
+            && out.contains("workload-still-runs"),
+        "{out}"
+    );
+    assert!(!out.contains("{{"), "templates are rendered: {out}");
+}

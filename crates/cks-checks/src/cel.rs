@@ -2,18 +2,20 @@
 //!
 //! Why our own conversion: `cel::to_value` turns JSON integers into `uint`, so
 //! `object.spec.replicas + 1` fails; Kubernetes CEL treats them as `int`. Values here borrow
-//! strings from the JSON instead of copying them, and are bound through a resolver so that a
-//! converted object is shared by every program that reads it.
+//! strings from the JSON instead of copying them, and maps and lists are shared (`Arc`), so a
+//! converted object is bound into every program's context, and handed to every comprehension,
+//! by a pointer copy.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use cel::common::traits::{Adder, Container, Indexer, Iterable, Iterator as CelIterator, Sizer};
 use cel::common::types::{
-    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
+    CelBool, CelDouble, CelInt, CelMap, CelMapKey, CelNull, CelString, CelUInt, LIST_TYPE,
+    MAP_TYPE, Type,
 };
 use cel::common::value::{CowVal, Val};
-use cel::context::VariableResolver;
-use cel::{Context, Env, Program, Value};
+use cel::{Context, Env, ExecutionError, Program, Value};
 use serde_json::Value as Json;
 
 /// The shared environment: CEL standard library, optional syntax, strings and lists extensions.
@@ -81,53 +83,65 @@ impl Expr {
         }
     }
 
-    /// Evaluate with the given variables. Panics inside the interpreter become errors: the engine
-    /// never panics.
-    pub fn eval(&self, vars: &Vars<'_>) -> Result<Value, String> {
-        let mut context = Context::with_env(Arc::clone(env()));
-        context.set_variable_resolver(vars);
+    /// Evaluate and hand the result to `f` without converting it to a `Value` (our shared map
+    /// and list types have no `Value` form). Panics inside the interpreter become errors: the
+    /// engine never panics.
+    fn with_result<'a, T>(
+        &self,
+        vars: &Vars<'_, 'a>,
+        f: impl FnOnce(&(dyn Val + 'a)) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let context = vars.context();
+        let expression = self.program.expression();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.program.execute(&context)
+            Value::resolve_val(expression, &context).map(CowVal::into_owned)
         })) {
-            Ok(Ok(value)) => Ok(value),
+            Ok(Ok(value)) => f(value.as_ref()),
             Ok(Err(error)) => Err(error.to_string()),
             Err(_) => Err("the CEL interpreter failed on this expression".into()),
         }
     }
 
+    /// Evaluate to an owned CEL value (for `variables`).
+    pub fn eval_val<'a>(&self, vars: &Vars<'_, 'a>) -> Result<Box<dyn Val + 'a>, String> {
+        self.with_result(vars, |v| Ok(v.clone_as_boxed()))
+    }
+
     /// Evaluate and require a boolean.
-    pub fn eval_bool(&self, vars: &Vars<'_>) -> Result<bool, String> {
-        match self.eval(vars)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(format!(
-                "expression must return a bool, returned {}",
-                describe(&other)
+    pub fn eval_bool(&self, vars: &Vars<'_, '_>) -> Result<bool, String> {
+        self.with_result(vars, |v| match v.downcast_ref::<CelBool>() {
+            Some(b) => Ok(*b.inner()),
+            None => Err(format!(
+                "expression must return a bool, returned a {}",
+                v.get_type().name()
             )),
-        }
+        })
     }
 
     /// Evaluate and require a string.
-    pub fn eval_string(&self, vars: &Vars<'_>) -> Result<String, String> {
-        match self.eval(vars)? {
-            Value::String(s) => Ok(s.as_ref().clone()),
-            other => Err(format!(
-                "expression must return a string, returned {}",
-                describe(&other)
+    pub fn eval_string(&self, vars: &Vars<'_, '_>) -> Result<String, String> {
+        self.with_result(vars, |v| match v.downcast_ref::<CelString<'_>>() {
+            Some(s) => Ok(s.inner().to_owned()),
+            None => Err(format!(
+                "expression must return a string, returned a {}",
+                v.get_type().name()
             )),
-        }
+        })
     }
 }
 
-fn describe(value: &Value) -> String {
-    let text = format!("{value:?}");
-    if text.len() > 80 {
-        format!("{}…", &text[..text.floor_char_boundary(80)])
-    } else {
-        text
-    }
+/// Build the `variables` map from evaluated values.
+pub fn variables_map<'a>(values: Vec<(String, Box<dyn Val + 'a>)>) -> Box<dyn Val + 'a> {
+    let entries: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = values
+        .into_iter()
+        .map(|(k, v)| (CelMapKey::from(k), v))
+        .collect();
+    Box::new(CelMap::from(entries))
 }
 
-/// A JSON document converted to a CEL value once, borrowing its strings.
+/// A JSON document converted to a CEL value once: strings are borrowed from the JSON, maps and
+/// lists are shared (`Arc`), so handing an element to a comprehension is a pointer copy rather
+/// than the deep clone cel's own map and list types make.
 pub struct CelDoc<'a>(Box<dyn Val + 'a>);
 
 impl std::fmt::Debug for CelDoc<'_> {
@@ -143,8 +157,9 @@ impl<'a> CelDoc<'a> {
     pub fn from_str(text: &'a str) -> CelDoc<'a> {
         CelDoc(Box::new(CelString::from(text)))
     }
-    fn as_val(&self) -> &(dyn Val + 'a) {
-        self.0.as_ref()
+    /// Wrap an already-built value (e.g. the `variables` map).
+    pub fn from_val(val: Box<dyn Val + 'a>) -> CelDoc<'a> {
+        CelDoc(val)
     }
 }
 
@@ -163,24 +178,287 @@ fn to_val(json: &Json) -> Box<dyn Val + '_> {
             }
         }
         Json::String(s) => Box::new(CelString::from(s.as_str())),
-        Json::Array(items) => Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>())),
+        Json::Array(items) => Box::new(SharedList(Arc::new(items.iter().map(to_val).collect()))),
         Json::Object(map) => {
-            let entries: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> = map
+            let mut entries: Vec<(CelString<'_>, Box<dyn Val + '_>)> = map
                 .iter()
-                .map(|(k, v)| (CelMapKey::from(k.as_str()), to_val(v)))
+                .map(|(k, v)| (CelString::from(k.as_str()), to_val(v)))
                 .collect();
-            Box::new(CelMap::from(entries))
+            entries.sort_by(|a, b| a.0.inner().cmp(b.0.inner()));
+            Box::new(SharedMap(Arc::new(entries)))
         }
     }
 }
 
-/// The variables an expression sees, each already converted.
-#[derive(Default)]
-pub struct Vars<'a> {
-    entries: Vec<(&'static str, &'a CelDoc<'a>)>,
+static MAP_T: Type = MAP_TYPE;
+static LIST_T: Type = LIST_TYPE;
+
+/// A JSON object as a CEL map: entries sorted by key, shared between clones.
+#[derive(Debug, Clone)]
+struct SharedMap<'a>(Arc<Vec<(CelString<'a>, Box<dyn Val + 'a>)>>);
+
+/// A JSON array as a CEL list, shared between clones.
+#[derive(Debug, Clone)]
+struct SharedList<'a>(Arc<Vec<Box<dyn Val + 'a>>>);
+
+fn key_of<'k>(idx: &'k dyn Val) -> Option<&'k str> {
+    idx.downcast_ref::<CelString<'_>>().map(|s| s.inner())
 }
 
-impl std::fmt::Debug for Vars<'_> {
+impl<'a> SharedMap<'a> {
+    fn lookup(&self, key: &str) -> Option<&(dyn Val + 'a)> {
+        self.0
+            .binary_search_by(|(k, _)| k.inner().cmp(key))
+            .ok()
+            .map(|i| self.0[i].1.as_ref())
+    }
+    fn missing(idx: &dyn Val) -> ExecutionError {
+        match key_of(idx) {
+            Some(k) => ExecutionError::NoSuchKey(Arc::new(k.to_owned())),
+            None => ExecutionError::UnexpectedType {
+                got: idx.get_type().name().to_string(),
+                want: "string".into(),
+            },
+        }
+    }
+}
+
+impl<'a> Val for SharedMap<'a> {
+    fn get_type(&self) -> &Type {
+        &MAP_T
+    }
+    fn cel_type() -> &'static Type {
+        &MAP_T
+    }
+    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+    fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        Some(self)
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        Some(self)
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        let (Some(indexer), Some(sizer)) = (other.as_indexer(), other.as_sizer()) else {
+            return false;
+        };
+        if other.get_type().kind() != MAP_T.kind() || *sizer.size().inner() != self.0.len() as i64 {
+            return false;
+        }
+        self.0
+            .iter()
+            .all(|(k, v)| indexer.get(k).is_ok_and(|o| v.equals(o.as_ref())))
+    }
+    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+    where
+        Self: 'v,
+    {
+        Box::new(self.clone())
+    }
+}
+
+impl<'a> Indexer for SharedMap<'a> {
+    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        match key_of(idx).and_then(|k| self.lookup(k)) {
+            Some(v) => Ok(CowVal::Borrowed(v)),
+            None => Err(Self::missing(idx)),
+        }
+    }
+    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        match key_of(idx).and_then(|k| self.lookup(k)) {
+            Some(v) => Ok(v.clone_as_boxed()),
+            None => Err(Self::missing(idx)),
+        }
+    }
+}
+
+impl Container for SharedMap<'_> {
+    fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
+        Ok(key_of(value).is_some_and(|k| self.lookup(k).is_some()))
+    }
+}
+
+impl Sizer for SharedMap<'_> {
+    fn size(&self) -> CelInt {
+        CelInt::from(i64::try_from(self.0.len()).unwrap_or(i64::MAX))
+    }
+}
+
+struct MapKeys<'b, 'a>(std::slice::Iter<'b, (CelString<'a>, Box<dyn Val + 'a>)>);
+
+impl<'b, 'a: 'v, 'v> CelIterator<'b, 'v> for MapKeys<'b, 'a> {
+    fn next(&mut self) -> Option<&'b (dyn Val + 'v)> {
+        self.0.next().map(|(k, _)| k as &(dyn Val + 'v))
+    }
+}
+
+impl<'a> Iterable for SharedMap<'a> {
+    fn iter<'b, 'v>(&'b self) -> Box<dyn CelIterator<'b, 'v> + 'b>
+    where
+        Self: 'v,
+    {
+        Box::new(MapKeys(self.0.iter()))
+    }
+}
+
+impl<'a> Val for SharedList<'a> {
+    fn get_type(&self) -> &Type {
+        &LIST_T
+    }
+    fn cel_type() -> &'static Type {
+        &LIST_T
+    }
+    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+    fn as_iterable<'b, 'v>(&'b self) -> Option<&'b (dyn Iterable + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        Some(self)
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        Some(self)
+    }
+    fn as_adder<'b, 'v>(&'b self) -> Option<&'b (dyn Adder + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        let Some(iterable) = other.as_iterable() else {
+            return false;
+        };
+        if other.get_type().kind() != LIST_T.kind() {
+            return false;
+        }
+        let mut theirs = iterable.iter();
+        for mine in self.0.iter() {
+            match theirs.next() {
+                Some(t) if mine.equals(t) => {}
+                _ => return false,
+            }
+        }
+        theirs.next().is_none()
+    }
+    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+    where
+        Self: 'v,
+    {
+        Box::new(self.clone())
+    }
+}
+
+impl<'a> Indexer for SharedList<'a> {
+    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        let Some(i) = idx.downcast_ref::<CelInt>().map(|i| *i.inner()) else {
+            return Err(ExecutionError::UnexpectedType {
+                got: idx.get_type().name().to_string(),
+                want: "int".into(),
+            });
+        };
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|v| CowVal::Borrowed(v.as_ref()))
+            .ok_or_else(|| {
+                ExecutionError::function_error(
+                    "index",
+                    format!("index {i} out of range for a list of {}", self.0.len()),
+                )
+            })
+    }
+    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        self.get(idx).map(CowVal::into_owned)
+    }
+}
+
+struct ListItems<'b, 'a>(std::slice::Iter<'b, Box<dyn Val + 'a>>);
+
+impl<'b, 'a: 'v, 'v> CelIterator<'b, 'v> for ListItems<'b, 'a> {
+    fn next(&mut self) -> Option<&'b (dyn Val + 'v)> {
+        self.0.next().map(|v| v.as_ref() as &(dyn Val + 'v))
+    }
+}
+
+impl<'a> Iterable for SharedList<'a> {
+    fn iter<'b, 'v>(&'b self) -> Box<dyn CelIterator<'b, 'v> + 'b>
+    where
+        Self: 'v,
+    {
+        Box::new(ListItems(self.0.iter()))
+    }
+}
+
+impl Container for SharedList<'_> {
+    fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
+        Ok(self.0.iter().any(|v| v.equals(value)))
+    }
+}
+
+impl Sizer for SharedList<'_> {
+    fn size(&self) -> CelInt {
+        CelInt::from(i64::try_from(self.0.len()).unwrap_or(i64::MAX))
+    }
+}
+
+impl<'a> Adder for SharedList<'a> {
+    fn add<'b, 'v>(&'b self, rhs: &(dyn Val + 'v)) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        let Some(other) = rhs.as_iterable() else {
+            return Err(ExecutionError::UnexpectedType {
+                got: rhs.get_type().name().to_string(),
+                want: "list".into(),
+            });
+        };
+        let mut items: Vec<Box<dyn Val + 'v>> = self.0.iter().map(|v| v.clone_as_boxed()).collect();
+        let mut it = other.iter();
+        while let Some(v) = it.next() {
+            items.push(v.clone_as_boxed());
+        }
+        Ok(CowVal::Owned(Box::new(SharedList(Arc::new(items)))))
+    }
+}
+
+/// The variables an expression sees, each already converted. Binding one into a context is a
+/// shared-pointer copy (see [`CelDoc`]).
+#[derive(Default)]
+pub struct Vars<'b, 'a> {
+    entries: Vec<(&'static str, &'b CelDoc<'a>)>,
+}
+
+impl std::fmt::Debug for Vars<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
             .entries(self.entries.iter().map(|(n, _)| n))
@@ -188,53 +466,22 @@ impl std::fmt::Debug for Vars<'_> {
     }
 }
 
-impl<'a> Vars<'a> {
+impl<'b, 'a> Vars<'b, 'a> {
     pub fn new() -> Self {
         Vars {
             entries: Vec::new(),
         }
     }
-    pub fn with(mut self, name: &'static str, doc: &'a CelDoc<'a>) -> Self {
+    pub fn with(mut self, name: &'static str, doc: &'b CelDoc<'a>) -> Self {
         self.entries.push((name, doc));
         self
     }
-}
-
-impl VariableResolver for Vars<'_> {
-    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        self.entries
-            .iter()
-            .find(|(name, _)| *name == variable)
-            .map(|(_, doc)| CowVal::Borrowed(doc.as_val()))
-    }
-}
-
-/// Convert a CEL result back to JSON (for `variables`).
-pub fn value_to_json(value: &Value) -> Json {
-    match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
-        Value::UInt(u) => Json::from(*u),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
-        Value::String(s) => Json::String(s.as_ref().clone()),
-        Value::Bytes(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
-        Value::List(items) => Json::Array(items.iter().map(value_to_json).collect()),
-        Value::Map(map) => Json::Object(
-            map.map
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        cel::objects::Key::String(s) => s.as_ref().clone(),
-                        cel::objects::Key::Int(i) => i.to_string(),
-                        cel::objects::Key::Uint(u) => u.to_string(),
-                        cel::objects::Key::Bool(b) => b.to_string(),
-                    };
-                    (key, value_to_json(v))
-                })
-                .collect(),
-        ),
-        _ => Json::String(format!("{value:?}")),
+    fn context(&self) -> Context<'a, 'a> {
+        let mut context = Context::with_env(Arc::clone(env()));
+        for (name, doc) in &self.entries {
+            context.add_variable_as_val(*name, doc.0.clone_as_boxed());
+        }
+        context
     }
 }
 

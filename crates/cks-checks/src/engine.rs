@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use regex::Regex;
 use serde_json::Value as Json;
 
-use crate::cel::{CelDoc, Expr, Vars, value_to_json};
+use crate::cel::{CelDoc, Expr, Vars, variables_map};
 use crate::nodefile::{self, ArgSplitting};
 use crate::outcome::{Finding, Outcome, Status};
 use crate::rbac::{RbacIndex, UserInfo, describe_request};
@@ -13,6 +13,7 @@ use crate::select::{self, pod_view};
 use crate::snapshot::{NodeFile, ObjectRef, Snapshot};
 use crate::spec::{CheckKindRef, CheckSpec, FileFormat, Quantifier};
 use crate::{dockerfile, pss};
+use cel::common::value::Val;
 
 /// A problem found while compiling a check: which check, which field, where in the expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,11 +464,10 @@ impl<'a> Grader<'a> {
         let mut passing = 0;
         for &i in &selected {
             let object_ref = ObjectRef::of(&self.snapshot.objects[i]);
-            let vars_json = match self.variables(i, compiled) {
-                Ok(v) => v,
+            let vars_doc = match self.variables(i, compiled) {
+                Ok(v) => CelDoc::from_val(v),
                 Err(e) => return Verdict::error(format!("{object_ref}: {e}")),
             };
-            let vars_doc = CelDoc::new(&vars_json);
             let vars = Vars::new()
                 .with("object", self.doc(i))
                 .with("params", &self.params)
@@ -516,21 +516,21 @@ impl<'a> Grader<'a> {
     }
 
     /// Evaluate `variables` in order; each sees the ones before it.
-    fn variables(&self, index: usize, compiled: &Compiled) -> Result<Json, String> {
-        let mut values = serde_json::Map::new();
+    fn variables(&self, index: usize, compiled: &Compiled) -> Result<Box<dyn Val + 'a>, String> {
+        let mut values: Vec<(String, Box<dyn Val + 'a>)> =
+            Vec::with_capacity(compiled.variables.len());
         for (name, expr) in &compiled.variables {
-            let so_far = Json::Object(values.clone());
-            let so_far_doc = CelDoc::new(&so_far);
+            let so_far = CelDoc::from_val(variables_map(values.clone()));
             let vars = Vars::new()
                 .with("object", self.doc(index))
                 .with("params", &self.params)
-                .with("variables", &so_far_doc);
+                .with("variables", &so_far);
             let value = expr
-                .eval(&vars)
+                .eval_val(&vars)
                 .map_err(|e| format!("variable `{name}` failed: {e}"))?;
-            values.insert(name.clone(), value_to_json(&value));
+            values.push((name.clone(), value));
         }
-        Ok(Json::Object(values))
+        Ok(variables_map(values))
     }
 
     fn rbac(&self, r: &crate::spec::RbacCheck) -> Verdict {

@@ -1,5 +1,7 @@
 //! Shared helpers for the workspace-level tests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

@@ -1,5 +1,7 @@
 //! The dependency rules of DESIGN §2, asserted from `cargo metadata`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 

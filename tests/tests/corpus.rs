@@ -10,6 +10,8 @@
 //!
 //! Skips loudly when ../shared is absent.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -102,9 +104,7 @@ fn pod_verdict(category: &str, objects: &[Json], index: usize) -> Option<Result<
             .any(|v| checks.contains(&v.check));
         if category == "seccomp-unconfined" {
             // The pre-1.19 annotations, which PSA no longer reads but the category keeps.
-            let legacy = format!(
-                "variables.annotations.exists(k, (k == 'seccomp.security.alpha.kubernetes.io/pod' || k.startsWith('container.seccomp.security.alpha.kubernetes.io/')) && variables.annotations[k] == 'unconfined')"
-            );
+            let legacy = "variables.annotations.exists(k, (k == 'seccomp.security.alpha.kubernetes.io/pod' || k.startsWith('container.seccomp.security.alpha.kubernetes.io/')) && variables.annotations[k] == 'unconfined')".to_string();
             let check = json!({"id": "c", "object": {"select": {"kind": object["kind"]}, "variables": [{"name": "annotations", "expression":
                 "object.kind == 'Pod' ? object.metadata.?annotations.orValue({}) : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.metadata.?annotations.orValue({}) : object.spec.template.?metadata.?annotations.orValue({}))"}],
                 "expr": format!("!({legacy})")}});

@@ -2,6 +2,8 @@
 //! every scored check, solved and also-correct fixtures pass every check, and every bypass
 //! fixture fails at least one check.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cks_tests::repo_root;
 
 #[test]

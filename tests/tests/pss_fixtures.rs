@@ -3,6 +3,8 @@
 //! implements): every `pass` pod is admitted and every `fail` pod rejected at its level, with
 //! the fixture's check (after restricted overrides) among the failing ones.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cks_checks::select::pod_view;
 use cks_checks::spec::PssLevel;
 

@@ -1,6 +1,8 @@
 //! labs/schema.json is generated from the Rust types; this test fails when it is stale.
 //! Regenerate with `UPDATE_SCHEMA=1 cargo test -p cks-tests --test schema`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[test]
 fn lab_schema_is_current() {
     let path = cks_tests::repo_root().join("labs/schema.json");

@@ -273,10 +273,10 @@ impl App {
 
     /// Every lab, optionally only those practising one competency.
     pub fn list_labs(&self, competency: Option<&str>) -> Result<LabList, AppError> {
-        if let Some(c) = competency {
-            if cks_content::curriculum().competency(c).is_none() {
-                return Err(AppError::UnknownCompetency(c.to_owned()));
-            }
+        if let Some(c) = competency
+            && cks_content::curriculum().competency(c).is_none()
+        {
+            return Err(AppError::UnknownCompetency(c.to_owned()));
         }
         if !self.config.labs_dir.is_dir() {
             return Err(AppError::PathNotFound(self.config.labs_dir.clone()));

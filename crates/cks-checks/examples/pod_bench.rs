@@ -5,6 +5,8 @@
 //!
 //! Usage: cargo run --release -p cks-checks --example pod_bench -- PODS_JSON [EXPECTED_JSON]
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Instant;

@@ -154,7 +154,7 @@ impl<'a> CelDoc<'a> {
     pub fn new(json: &'a Json) -> CelDoc<'a> {
         CelDoc(to_val(json))
     }
-    pub fn from_str(text: &'a str) -> CelDoc<'a> {
+    pub fn text(text: &'a str) -> CelDoc<'a> {
         CelDoc(Box::new(CelString::from(text)))
     }
     /// Wrap an already-built value (e.g. the `variables` map).
@@ -201,7 +201,7 @@ struct SharedMap<'a>(Arc<Vec<(CelString<'a>, Box<dyn Val + 'a>)>>);
 #[derive(Debug, Clone)]
 struct SharedList<'a>(Arc<Vec<Box<dyn Val + 'a>>>);
 
-fn key_of<'k>(idx: &'k dyn Val) -> Option<&'k str> {
+fn key_of(idx: &dyn Val) -> Option<&str> {
     idx.downcast_ref::<CelString<'_>>().map(|s| s.inner())
 }
 

@@ -38,13 +38,17 @@ pub fn model(text: &str) -> Result<Json, String> {
         match instruction {
             I::User(user) => {
                 let u = user.arguments.value.trim().to_string();
-                stage["users"].as_array_mut().map(|a| a.push(json!(u)));
+                if let Some(a) = stage["users"].as_array_mut() {
+                    a.push(json!(u))
+                }
                 stage["user"] = json!(u);
             }
             I::Add(add) => {
                 let src: Vec<String> = add.src.iter().map(source_text).collect();
                 let entry = json!({"src": src, "dest": add.dest.value.to_string(), "options": flags(&add.options)});
-                stage["adds"].as_array_mut().map(|a| a.push(entry));
+                if let Some(a) = stage["adds"].as_array_mut() {
+                    a.push(entry)
+                }
             }
             I::Copy(copy) => {
                 let src: Vec<String> = copy.src.iter().map(source_text).collect();
@@ -55,7 +59,9 @@ pub fn model(text: &str) -> Result<Json, String> {
                     .and_then(|f| f.value.as_ref())
                     .map(|v| v.value.to_string());
                 let entry = json!({"src": src, "dest": copy.dest.value.to_string(), "from": from, "options": flags(&copy.options)});
-                stage["copies"].as_array_mut().map(|a| a.push(entry));
+                if let Some(a) = stage["copies"].as_array_mut() {
+                    a.push(entry)
+                }
             }
             I::Env(env) => {
                 for (k, v) in key_values(&env.arguments.value, false) {
@@ -83,17 +89,19 @@ pub fn model(text: &str) -> Result<Json, String> {
                     text.push_str(&doc.value);
                 }
                 for package in installed_packages(&text) {
-                    stage["packages"]
-                        .as_array_mut()
-                        .map(|a| a.push(json!(package)));
+                    if let Some(a) = stage["packages"].as_array_mut() {
+                        a.push(json!(package))
+                    }
                 }
-                stage["runs"].as_array_mut().map(|a| a.push(json!(text)));
+                if let Some(a) = stage["runs"].as_array_mut() {
+                    a.push(json!(text))
+                }
             }
             I::Expose(expose) => {
                 for port in &expose.arguments {
-                    stage["exposes"]
-                        .as_array_mut()
-                        .map(|a| a.push(json!(port.value.to_string())));
+                    if let Some(a) = stage["exposes"].as_array_mut() {
+                        a.push(json!(port.value.to_string()))
+                    }
                 }
             }
             I::Workdir(w) => stage["workdir"] = json!(w.arguments.value.to_string()),

@@ -142,10 +142,10 @@ impl CompiledChecks {
                     if c.min.is_none() && c.max.is_none() {
                         problem("count", "set `min`, `max` or both".into());
                     }
-                    if let (Some(min), Some(max)) = (c.min, c.max) {
-                        if min > max {
-                            problem("count", format!("min ({min}) is greater than max ({max})"));
-                        }
+                    if let (Some(min), Some(max)) = (c.min, c.max)
+                        && min > max
+                    {
+                        problem("count", format!("min ({min}) is greater than max ({max})"));
                     }
                 }
                 CheckKindRef::NodeFile(n) => {
@@ -173,13 +173,13 @@ impl CompiledChecks {
                             "encryption expectations need `format: encryption-config`".into(),
                         );
                     }
-                    if let Some(mode) = n.stat.as_ref().and_then(|s| s.max_mode.as_ref()) {
-                        if u32::from_str_radix(mode, 8).is_err() {
-                            problem(
-                                "node-file.stat.maxMode",
-                                format!("must be an octal mode such as \"0600\", found {mode:?}"),
-                            );
-                        }
+                    if let Some(mode) = n.stat.as_ref().and_then(|s| s.max_mode.as_ref())
+                        && u32::from_str_radix(mode, 8).is_err()
+                    {
+                        problem(
+                            "node-file.stat.maxMode",
+                            format!("must be an octal mode such as \"0600\", found {mode:?}"),
+                        );
                     }
                     let asserts = !n.flags.is_empty()
                         || !n.audit.is_empty()
@@ -781,15 +781,15 @@ impl<'a> Grader<'a> {
                 flags_json = flags.last_values();
             }
             FileFormat::KubeletConfig => {
-                if let Some(kind) = parsed.get("kind").and_then(Json::as_str) {
-                    if kind != "KubeletConfiguration" {
-                        findings.push(
-                            Finding::new("not a KubeletConfiguration")
-                                .file(label.clone())
-                                .expected("KubeletConfiguration")
-                                .found(kind),
-                        );
-                    }
+                if let Some(kind) = parsed.get("kind").and_then(Json::as_str)
+                    && kind != "KubeletConfiguration"
+                {
+                    findings.push(
+                        Finding::new("not a KubeletConfiguration")
+                            .file(label.clone())
+                            .expected("KubeletConfiguration")
+                            .found(kind),
+                    );
                 }
             }
             FileFormat::AuditPolicy => {
@@ -805,7 +805,7 @@ impl<'a> Grader<'a> {
                         non_resource_url: expect.non_resource_url.as_deref(),
                     };
                     let (level, rule) = nodefile::audit_level(&parsed, &request);
-                    if !expect.levels.iter().any(|l| *l == level) {
+                    if !expect.levels.contains(&level) {
                         let what = expect
                             .resource
                             .as_deref()
@@ -859,7 +859,7 @@ impl<'a> Grader<'a> {
         }
         if let Some(expr) = &compiled.expr {
             let file_doc = CelDoc::new(&parsed);
-            let text_doc = CelDoc::from_str(content);
+            let text_doc = CelDoc::text(content);
             let flags_doc = CelDoc::new(&flags_json);
             let vars = Vars::new()
                 .with("file", &file_doc)
@@ -988,50 +988,50 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
                 .found(shown.clone()),
         )
     };
-    if let Some(present) = a.present {
-        if present != actual.is_some() {
-            return fail(
-                format!(
-                    "{} must {}",
-                    a.flag,
-                    if present { "be set" } else { "not be set" }
-                ),
-                if present {
-                    "set".into()
-                } else {
-                    "unset".into()
-                },
-            );
-        }
+    if let Some(present) = a.present
+        && present != actual.is_some()
+    {
+        return fail(
+            format!(
+                "{} must {}",
+                a.flag,
+                if present { "be set" } else { "not be set" }
+            ),
+            if present {
+                "set".into()
+            } else {
+                "unset".into()
+            },
+        );
     }
-    if let Some(want) = &a.equals {
-        if effective != Some(want.as_str()) {
-            return fail(format!("{} must be {want}", a.flag), format!("{want:?}"));
-        }
+    if let Some(want) = &a.equals
+        && effective != Some(want.as_str())
+    {
+        return fail(format!("{} must be {want}", a.flag), format!("{want:?}"));
     }
-    if let Some(bad) = &a.not_equals {
-        if effective == Some(bad.as_str()) {
-            return fail(
-                format!("{} must not be {bad}", a.flag),
-                format!("anything but {bad:?}"),
-            );
-        }
+    if let Some(bad) = &a.not_equals
+        && effective == Some(bad.as_str())
+    {
+        return fail(
+            format!("{} must not be {bad}", a.flag),
+            format!("anything but {bad:?}"),
+        );
     }
-    if let Some(item) = &a.contains {
-        if !effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str())) {
-            return fail(
-                format!("{} must include {item}", a.flag),
-                format!("a list containing {item}"),
-            );
-        }
+    if let Some(item) = &a.contains
+        && !effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str()))
+    {
+        return fail(
+            format!("{} must include {item}", a.flag),
+            format!("a list containing {item}"),
+        );
     }
-    if let Some(item) = &a.not_contains {
-        if effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str())) {
-            return fail(
-                format!("{} must not include {item}", a.flag),
-                format!("a list without {item}"),
-            );
-        }
+    if let Some(item) = &a.not_contains
+        && effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str()))
+    {
+        return fail(
+            format!("{} must not include {item}", a.flag),
+            format!("a list without {item}"),
+        );
     }
     if a.non_empty == Some(true) && effective.is_none_or(str::is_empty) {
         return fail(

@@ -73,11 +73,11 @@ fn shell_words(text: &str) -> Vec<String> {
                 in_word = true;
             }
             (None, '\\') => {
-                if let Some(next) = chars.next() {
-                    if next != '\n' {
-                        current.push(next);
-                        in_word = true;
-                    }
+                if let Some(next) = chars.next()
+                    && next != '\n'
+                {
+                    current.push(next);
+                    in_word = true;
                 }
             }
             (None, c) if c.is_whitespace() => {
@@ -178,13 +178,13 @@ fn runs_binary(container: &Json, binary: &str, splitting: ArgSplitting) -> bool 
     if words.iter().any(|w| w.rsplit('/').next() == Some(binary)) {
         return true;
     }
-    if container.get("command").is_none() {
-        if let Some(image) = container.get("image").and_then(Json::as_str) {
-            let without_digest = image.split('@').next().unwrap_or(image);
-            let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-            let repo = last.split(':').next().unwrap_or(last);
-            return repo == binary || repo.starts_with(&format!("{binary}-"));
-        }
+    if container.get("command").is_none()
+        && let Some(image) = container.get("image").and_then(Json::as_str)
+    {
+        let without_digest = image.split('@').next().unwrap_or(image);
+        let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+        let repo = last.split(':').next().unwrap_or(last);
+        return repo == binary || repo.starts_with(&format!("{binary}-"));
     }
     false
 }
@@ -267,20 +267,20 @@ fn str_list<'a>(v: &'a Json, key: &str) -> Option<Vec<&'a str>> {
 }
 
 fn audit_rule_matches(rule: &Json, r: &AuditRequest<'_>) -> bool {
-    if let Some(users) = str_list(rule, "users").filter(|u| !u.is_empty()) {
-        if !r.user.is_some_and(|u| users.contains(&u)) {
-            return false;
-        }
+    if let Some(users) = str_list(rule, "users").filter(|u| !u.is_empty())
+        && !r.user.is_some_and(|u| users.contains(&u))
+    {
+        return false;
     }
-    if let Some(groups) = str_list(rule, "userGroups").filter(|g| !g.is_empty()) {
-        if !r.groups.iter().any(|g| groups.contains(&g.as_str())) {
-            return false;
-        }
+    if let Some(groups) = str_list(rule, "userGroups").filter(|g| !g.is_empty())
+        && !r.groups.iter().any(|g| groups.contains(&g.as_str()))
+    {
+        return false;
     }
-    if let Some(verbs) = str_list(rule, "verbs").filter(|v| !v.is_empty()) {
-        if !r.verb.is_some_and(|v| verbs.contains(&v)) {
-            return false;
-        }
+    if let Some(verbs) = str_list(rule, "verbs").filter(|v| !v.is_empty())
+        && !r.verb.is_some_and(|v| verbs.contains(&v))
+    {
+        return false;
     }
     let resources = rule
         .get("resources")

@@ -395,16 +395,16 @@ fn app_armor(cx: &mut Ctx<'_>) {
 fn se_linux_bad(options: Option<&Json>) -> Option<String> {
     let options = options?;
     let mut bad = Vec::new();
-    if let Some(t) = get(options, &["type"]) {
-        if !SELINUX_TYPES.contains(&t.as_str().unwrap_or("?")) {
-            bad.push(format!("type={}", show(Some(t))));
-        }
+    if let Some(t) = get(options, &["type"])
+        && !SELINUX_TYPES.contains(&t.as_str().unwrap_or("?"))
+    {
+        bad.push(format!("type={}", show(Some(t))));
     }
     for field in ["user", "role"] {
-        if let Some(v) = get(options, &[field]) {
-            if v.as_str() != Some("") {
-                bad.push(format!("{field}={}", show(Some(v))));
-            }
+        if let Some(v) = get(options, &[field])
+            && v.as_str() != Some("")
+        {
+            bad.push(format!("{field}={}", show(Some(v))));
         }
     }
     (!bad.is_empty()).then(|| bad.join(", "))

@@ -156,13 +156,11 @@ impl<'a> RbacIndex<'a> {
                 });
             }
         }
-        let Some(namespace) = request
+        // RoleBindings only grant namespaced requests; non-resource URLs have no namespace.
+        let namespace = request
             .namespace
             .as_deref()
-            .filter(|_| request.non_resource_url.is_none())
-        else {
-            return None;
-        };
+            .filter(|_| request.non_resource_url.is_none())?;
         for binding in &self.role_bindings {
             if text(binding, &["metadata", "namespace"]) != Some(namespace)
                 || !binding_applies(binding, user, Some(namespace))
@@ -259,10 +257,10 @@ impl<'a> RbacIndex<'a> {
 /// everything.
 pub fn label_selector_matches(selector: &Json, labels: Option<&Json>) -> bool {
     let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Json::as_str);
-    if let Some(match_labels) = selector.get("matchLabels").and_then(Json::as_object) {
-        if !match_labels.iter().all(|(k, v)| label(k) == v.as_str()) {
-            return false;
-        }
+    if let Some(match_labels) = selector.get("matchLabels").and_then(Json::as_object)
+        && !match_labels.iter().all(|(k, v)| label(k) == v.as_str())
+    {
+        return false;
     }
     for expr in selector
         .get("matchExpressions")

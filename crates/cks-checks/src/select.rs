@@ -10,25 +10,25 @@ pub fn matches(selector: &Selector, object: &Json) -> bool {
     fn text(v: Option<&Json>) -> Option<&str> {
         v.and_then(Json::as_str)
     }
-    if let Some(kind) = &selector.kind {
-        if text(object.get("kind")) != Some(kind.as_str()) {
-            return false;
-        }
+    if let Some(kind) = &selector.kind
+        && text(object.get("kind")) != Some(kind.as_str())
+    {
+        return false;
     }
-    if let Some(api_version) = &selector.api_version {
-        if text(object.get("apiVersion")) != Some(api_version.as_str()) {
-            return false;
-        }
+    if let Some(api_version) = &selector.api_version
+        && text(object.get("apiVersion")) != Some(api_version.as_str())
+    {
+        return false;
     }
-    if let Some(namespace) = &selector.namespace {
-        if text(meta.and_then(|m| m.get("namespace"))) != Some(namespace.as_str()) {
-            return false;
-        }
+    if let Some(namespace) = &selector.namespace
+        && text(meta.and_then(|m| m.get("namespace"))) != Some(namespace.as_str())
+    {
+        return false;
     }
-    if let Some(name) = &selector.name {
-        if text(meta.and_then(|m| m.get("name"))) != Some(name.as_str()) {
-            return false;
-        }
+    if let Some(name) = &selector.name
+        && text(meta.and_then(|m| m.get("name"))) != Some(name.as_str())
+    {
+        return false;
     }
     if !selector.labels.is_empty() {
         let labels = meta.and_then(|m| m.get("labels"));

@@ -277,10 +277,10 @@ impl Out {
             for f in &o.findings {
                 println!("      - {}", strip_control(&f.to_string()));
             }
-            if o.status != Status::Pass {
-                if let Some(doc) = &o.doc {
-                    println!("      docs: {doc}");
-                }
+            if o.status != Status::Pass
+                && let Some(doc) = &o.doc
+            {
+                println!("      docs: {doc}");
             }
         }
         let g = &r.grade;

@@ -218,10 +218,10 @@ fn inside(dir: &Path, relative: &str) -> Result<PathBuf, String> {
     }
     let full = dir.join(rel);
     // Symlinks may not point outside either.
-    if let (Ok(real), Ok(root)) = (full.canonicalize(), dir.canonicalize()) {
-        if !real.starts_with(&root) {
-            return Err(format!("{relative:?} is a link that leaves the lab folder"));
-        }
+    if let (Ok(real), Ok(root)) = (full.canonicalize(), dir.canonicalize())
+        && !real.starts_with(&root)
+    {
+        return Err(format!("{relative:?} is a link that leaves the lab folder"));
     }
     Ok(full)
 }
@@ -364,14 +364,14 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
         .canonicalize()
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
-    if let Some(folder) = folder {
-        if folder != lab.id {
-            r.at_value(
-                "id",
-                format!("id {:?} differs from the folder name {folder:?}", lab.id),
-            )
-            .help = Some("rename the folder or the id".into());
-        }
+    if let Some(folder) = folder
+        && folder != lab.id
+    {
+        r.at_value(
+            "id",
+            format!("id {:?} differs from the folder name {folder:?}", lab.id),
+        )
+        .help = Some("rename the folder or the id".into());
     }
     if lab.title.trim().is_empty() {
         r.at_value("title", "title is empty");
@@ -507,10 +507,10 @@ fn referenced_files(lab: &Lab) -> Vec<(String, String)> {
         ("solution.steps", &lab.solution.steps),
     ] {
         for (i, step) in steps.iter().enumerate() {
-            if let Step::Node(n) = step {
-                if let Some(from) = &n.from {
-                    out.push((format!("{prefix}[{i}].node.from"), from.clone()));
-                }
+            if let Step::Node(n) = step
+                && let Some(from) = &n.from
+            {
+                out.push((format!("{prefix}[{i}].node.from"), from.clone()));
             }
         }
     }
@@ -649,7 +649,7 @@ fn lint_fixtures(loaded: &LoadedLab, r: &mut Reporter<'_>) {
 }
 
 fn content_hash(dir: &Path) -> String {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = fs::read_dir(dir)
             .into_iter()
             .flatten()
@@ -658,14 +658,14 @@ fn content_hash(dir: &Path) -> String {
         entries.sort();
         for e in entries {
             if e.is_dir() {
-                walk(base, &e, out);
+                walk(&e, out);
             } else {
                 out.push(e);
             }
         }
     }
     let mut files = Vec::new();
-    walk(dir, dir, &mut files);
+    walk(dir, &mut files);
     let mut hasher = Sha256::new();
     for f in files {
         let rel = f

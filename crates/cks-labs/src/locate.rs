@@ -48,13 +48,13 @@ impl Positions {
             };
             match event {
                 Event::Scalar(text, ..) => {
-                    if let Some(Frame::Map { path, key }) = stack.last_mut() {
-                        if key.is_none() {
-                            let k = text.to_string();
-                            positions.keys.insert(join(path, &k), at);
-                            *key = Some(k);
-                            continue;
-                        }
+                    if let Some(Frame::Map { path, key }) = stack.last_mut()
+                        && key.is_none()
+                    {
+                        let k = text.to_string();
+                        positions.keys.insert(join(path, &k), at);
+                        *key = Some(k);
+                        continue;
                     }
                     if let Some(p) = value_path(&mut stack) {
                         positions.values.insert(p, at);

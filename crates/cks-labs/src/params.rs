@@ -137,18 +137,18 @@ pub fn check_spec(spec: &ParamSpec) -> Result<(), String> {
     if spec.choice.as_ref().is_some_and(Vec::is_empty) {
         return Err("choice needs at least one value".into());
     }
-    if let Some(n) = &spec.name {
-        if n.length == 0 || n.length > 32 {
-            return Err(format!("name.length must be 1..=32, found {}", n.length));
-        }
+    if let Some(n) = &spec.name
+        && (n.length == 0 || n.length > 32)
+    {
+        return Err(format!("name.length must be 1..=32, found {}", n.length));
     }
-    if let Some(r) = &spec.int {
-        if r.min > r.max {
-            return Err(format!(
-                "int.min ({}) is greater than int.max ({})",
-                r.min, r.max
-            ));
-        }
+    if let Some(r) = &spec.int
+        && r.min > r.max
+    {
+        return Err(format!(
+            "int.min ({}) is greater than int.max ({})",
+            r.min, r.max
+        ));
     }
     Ok(())
 }

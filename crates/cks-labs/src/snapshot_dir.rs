@@ -125,27 +125,27 @@ pub fn load(dir: &Path) -> Result<Snapshot, Vec<Problem>> {
             "nodes" if entry.is_dir() => load_nodes(&entry, &mut snapshot, &mut problems),
             "commands" if entry.is_dir() => load_commands(&entry, &mut snapshot, &mut problems),
             "answers.yaml" => {
-                if let Some(text) = read_text(&entry, &mut problems) {
-                    if let Some(map) = parse_yaml_map(&entry, &text, &mut problems) {
-                        let answers = map
-                            .into_iter()
-                            .map(|(k, v)| {
-                                let v = match v {
-                                    Json::String(s) => s,
-                                    other => other.to_string(),
-                                };
-                                (k, v)
-                            })
-                            .collect();
-                        snapshot.answers = Some(answers);
-                    }
+                if let Some(text) = read_text(&entry, &mut problems)
+                    && let Some(map) = parse_yaml_map(&entry, &text, &mut problems)
+                {
+                    let answers = map
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let v = match v {
+                                Json::String(s) => s,
+                                other => other.to_string(),
+                            };
+                            (k, v)
+                        })
+                        .collect();
+                    snapshot.answers = Some(answers);
                 }
             }
             "params.yaml" => {
-                if let Some(text) = read_text(&entry, &mut problems) {
-                    if let Some(map) = parse_yaml_map(&entry, &text, &mut problems) {
-                        snapshot.params = map.into_iter().collect();
-                    }
+                if let Some(text) = read_text(&entry, &mut problems)
+                    && let Some(map) = parse_yaml_map(&entry, &text, &mut problems)
+                {
+                    snapshot.params = map.into_iter().collect();
                 }
             }
             "README.md" | ".gitkeep" => {}

@@ -1,6 +1,8 @@
 //! Store behaviour on a real SQLite file: migrations, one-transaction grades, hints, progress,
 //! export/import round trip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cks_checks::{Finding, Outcome, Status};
 use cks_store::{NewAttempt, Source, Store};
 use serde_json::json;

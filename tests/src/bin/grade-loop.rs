@@ -3,6 +3,8 @@
 //!
 //! Usage: grade-loop DATA_DIR LABS_DIR LAB_ID SNAPSHOT_DIR
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::PathBuf;
 

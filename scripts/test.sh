@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run every test of CKS Lab: unit, property, fixture, corpus, store crash, CLI end to end, and the
+# offline self-test of every lab. Installs what it needs first. Tests that need ../shared skip
+# loudly when it is absent.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+"$root/scripts/bootstrap.sh"
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+echo "== format"
+if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; else echo "rustfmt not installed: skipped"; fi
+
+echo "== build"
+cargo build --workspace --all-targets --locked
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  echo "cargo-nextest not found: using cargo test"
+  cargo test --workspace --locked --no-fail-fast
+fi
+cargo test --workspace --locked --doc
+
+echo "== labs (the CLI, as an author runs it)"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/ckslab"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+"$bin" --data-dir "$data" --labs "$root/labs" labs lint
+"$bin" --data-dir "$data" --labs "$root/labs" labs test
+echo "all tests passed"

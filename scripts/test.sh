@@ -11,6 +11,9 @@ cd "$root"
 echo "== format"
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; else echo "rustfmt not installed: skipped"; fi
 
+echo "== fetch"
+cargo fetch --locked
+
 echo "== build"
 cargo build --workspace --all-targets --locked
 

@@ -14,7 +14,7 @@ fn metadata() -> Value {
             "metadata",
             "--format-version",
             "1",
-            "--offline",
+            "--locked",
             "--manifest-path",
         ])
         .arg(cks_tests::repo_root().join("Cargo.toml"))

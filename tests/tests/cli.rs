@@ -294,3 +294,80 @@ fn list_and_show() {
     );
     assert!(!out.contains("{{"), "templates are rendered: {out}");
 }
+
+#[test]
+fn lessons_list_show_search() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(ckslab())
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("--labs")
+            .arg(repo_root().join("labs"))
+            .arg("--content")
+            .arg(repo_root().join("content"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--json", "lessons", "list", "--domain", "cluster-setup"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list[0]["kind"], "overview", "the overview comes first");
+    assert!(
+        list.iter()
+            .all(|l| l["domain"] == "cluster-setup" && l["status"] == "new")
+    );
+
+    let o = run(&["lessons", "show", "pod-security-standards"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("Self-check") && out.contains("Worked example 1"),
+        "{out}"
+    );
+    assert!(
+        !out.contains('\u{1b}') && !out.contains("{{ lab("),
+        "terminal output is plain text"
+    );
+    let o = run(&["--json", "lessons", "show", "pod-security-standards"]);
+    let view: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        view["status"], "read",
+        "showing a lesson records it as read"
+    );
+    assert!(view["html"].as_str().unwrap().contains("<h2>"));
+    assert!(
+        view["html"]
+            .as_str()
+            .unwrap()
+            .contains("ckslab://lab/pss-restrict-namespace"),
+        "links to the existing lab"
+    );
+
+    let o = run(&["--json", "lessons", "search", "NetworkPolicy", "egress"]);
+    let hits: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(hits[0]["id"], "network-policies", "{hits}");
+    let o = run(&["lessons", "show", "no-such-lesson"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Output cut short by the reader (`| head`) ends quietly.
+    let mut child = Command::new(ckslab())
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--content")
+        .arg(repo_root().join("content"))
+        .args(["lessons", "show", "network-policies"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

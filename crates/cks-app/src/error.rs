@@ -23,6 +23,15 @@ pub enum AppError {
     PathNotFound(PathBuf),
     #[error("no lab.yaml in {0} or its sub-folders")]
     NoLabs(PathBuf),
+    #[error("no lesson {0:?} (see `ckslab lessons list`)")]
+    LessonNotFound(String),
+    #[error("the lessons in {dir} have {} problem(s)", problems.len())]
+    LessonsInvalid {
+        dir: PathBuf,
+        problems: Vec<cks_content::lessons::LessonProblem>,
+    },
+    #[error("lesson {id:?} does not render: {message}")]
+    LessonRender { id: String, message: String },
     #[error(transparent)]
     Store(#[from] cks_store::StoreError),
 }
@@ -38,6 +47,9 @@ impl AppError {
             AppError::UnknownCompetency(_) => "unknown-competency",
             AppError::PathNotFound(_) => "path-not-found",
             AppError::NoLabs(_) => "no-labs",
+            AppError::LessonNotFound(_) => "lesson-not-found",
+            AppError::LessonsInvalid { .. } => "lessons-invalid",
+            AppError::LessonRender { .. } => "lesson-render",
             AppError::Store(_) => "store",
         }
     }
@@ -47,6 +59,16 @@ impl AppError {
         match self {
             AppError::LabInvalid { problems, .. } | AppError::Snapshot { problems, .. } => problems,
             _ => &[],
+        }
+    }
+
+    /// Lesson problems behind the error, as text.
+    pub fn lesson_problems(&self) -> Vec<String> {
+        match self {
+            AppError::LessonsInvalid { problems, .. } => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            _ => Vec::new(),
         }
     }
 

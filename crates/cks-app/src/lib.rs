@@ -5,6 +5,7 @@
 //! crate computes a grade or touches the store.
 
 mod error;
+mod lessons;
 mod progress;
 
 use std::collections::BTreeMap;
@@ -17,10 +18,12 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 pub use cks_checks::{Finding, Outcome, Status};
+pub use cks_content::lessons::SearchHit;
 pub use cks_labs::Problem;
 pub use cks_labs::selftest::{FixtureKind, FixtureResult, SelfTest};
 pub use cks_store::{Export, Grade, ImportSummary};
 pub use error::AppError;
+pub use lessons::{LessonSummary, LessonView};
 pub use progress::{CompetencyProgress, DomainProgress, ProgressReport};
 
 /// Where the app keeps its data and finds its labs.
@@ -30,6 +33,8 @@ pub struct AppConfig {
     pub data_dir: PathBuf,
     /// Holds one folder per lab.
     pub labs_dir: PathBuf,
+    /// Holds `curriculum.yaml` and `lessons/`.
+    pub content_dir: PathBuf,
 }
 
 impl AppConfig {
@@ -37,6 +42,29 @@ impl AppConfig {
     pub fn default_data_dir() -> Option<PathBuf> {
         directories::ProjectDirs::from("dev", "ckslab", "ckslab")
             .map(|d| d.data_dir().to_path_buf())
+    }
+
+    /// The bundled lessons: `$CKSLAB_CONTENT`, else `./content`, else a `content/` folder holding
+    /// `curriculum.yaml` next to or above the executable.
+    pub fn default_content_dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("CKSLAB_CONTENT") {
+            return Some(PathBuf::from(dir));
+        }
+        let cwd = PathBuf::from("content");
+        if cwd.join("curriculum.yaml").is_file() {
+            return Some(cwd);
+        }
+        let exe = std::env::current_exe().ok()?;
+        exe.ancestors()
+            .skip(1)
+            .map(|d| d.join("content"))
+            .find(|d| d.join("curriculum.yaml").is_file())
+            .or_else(|| {
+                exe.ancestors()
+                    .skip(1)
+                    .map(|d| d.join("share/ckslab/content"))
+                    .find(|d| d.is_dir())
+            })
     }
 
     /// The bundled labs: `$CKSLAB_LABS`, else `./labs`, else a `labs/` folder holding

@@ -22,6 +22,9 @@ struct Cli {
     /// The folder of labs (default: $CKSLAB_LABS, ./labs, or the labs shipped with ckslab).
     #[arg(long, global = true, value_name = "DIR")]
     labs: Option<PathBuf>,
+    /// The content folder with lessons (default: $CKSLAB_CONTENT, ./content, or the shipped one).
+    #[arg(long, global = true, value_name = "DIR")]
+    content: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -36,6 +39,9 @@ enum Command {
     /// List, show, lint and self-test labs.
     #[command(subcommand)]
     Labs(LabsCommand),
+    /// Read the lessons of the curriculum.
+    #[command(subcommand)]
+    Lessons(LessonsCommand),
     /// Grade a lab against a snapshot folder and record the attempt.
     Grade {
         /// Lab id, e.g. pss-restrict-namespace.
@@ -59,6 +65,28 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum LessonsCommand {
+    /// List lessons in curriculum order.
+    List {
+        /// Only lessons of this domain id, e.g. cluster-hardening.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Read a lesson in the terminal (and record it as read).
+    Show {
+        id: String,
+        /// Print the sanitized HTML instead of text.
+        #[arg(long)]
+        html: bool,
+    },
+    /// Search lesson titles, objectives and text.
+    Search {
+        #[arg(required = true)]
+        query: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum LabsCommand {
     /// List labs.
     List {
@@ -78,6 +106,7 @@ enum LabsCommand {
 }
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -103,10 +132,31 @@ fn main() -> ExitCode {
                 for p in error.problems() {
                     eprintln!("  {p}");
                 }
+                for p in error.lesson_problems() {
+                    eprintln!("  {p}");
+                }
             }
             ExitCode::from(if error.is_environment() { 3 } else { 1 })
         }
     }
+}
+
+/// `ckslab lessons show x | head` must end quietly when the reader goes away: Rust ignores
+/// SIGPIPE, so printing to a closed pipe panics; turn exactly that panic into a clean exit.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 struct Failure {
@@ -127,9 +177,15 @@ async fn open(cli: &Cli) -> Result<App, Failure> {
         .clone()
         .or_else(AppConfig::default_data_dir)
         .unwrap_or_else(|| PathBuf::from(".ckslab"));
+    let content_dir = cli
+        .content
+        .clone()
+        .or_else(AppConfig::default_content_dir)
+        .unwrap_or_else(|| PathBuf::from("content"));
     App::open(AppConfig {
         data_dir,
         labs_dir: labs_dir(cli),
+        content_dir,
     })
     .await
     .map_err(|error| Failure {
@@ -160,6 +216,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let results = cks_app::self_test(&paths).map_err(fail)?;
             Ok(out.self_test(&results))
+        }
+        Command::Lessons(LessonsCommand::List { domain }) => {
+            let app = open(&cli).await?;
+            let lessons = app.list_lessons(domain.as_deref()).await.map_err(fail)?;
+            Ok(out.lesson_list(&lessons))
+        }
+        Command::Lessons(LessonsCommand::Show { id, html }) => {
+            let app = open(&cli).await?;
+            let view = app.show_lesson(id, true).await.map_err(fail)?;
+            Ok(out.lesson(&view, *html))
+        }
+        Command::Lessons(LessonsCommand::Search { query }) => {
+            let app = open(&cli).await?;
+            let hits = app.search_lessons(&query.join(" ")).map_err(fail)?;
+            Ok(out.search(&hits))
         }
         Command::Labs(LabsCommand::List { competency }) => {
             let app = open(&cli).await?;

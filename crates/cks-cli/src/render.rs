@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use cks_app::SelfTest;
 use cks_app::Status;
-use cks_app::{GradeReport, ImportSummary, LabDetail, LabList, LintResult, ProgressReport};
+use cks_app::{
+    GradeReport, ImportSummary, LabDetail, LabList, LessonSummary, LessonView, LintResult,
+    ProgressReport, SearchHit,
+};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
@@ -347,6 +350,93 @@ impl Out {
             "overall (weighted by the exam's domain weights): {}",
             percent(r.overall)
         );
+        ExitCode::SUCCESS
+    }
+
+    pub(crate) fn lesson_list(&self, lessons: &[LessonSummary]) -> ExitCode {
+        if self.json {
+            self.print_json(&lessons);
+            return ExitCode::SUCCESS;
+        }
+        let mut t = table(&["id", "title", "domain", "competencies", "min", "status"]);
+        for l in lessons {
+            let title = if l.kind == "overview" {
+                self.paint(&l.title, "1")
+            } else {
+                l.title.clone()
+            };
+            t.add_row(vec![
+                l.id.clone(),
+                title,
+                l.domain.clone(),
+                l.competencies.join(", "),
+                l.minutes.to_string(),
+                l.status.clone(),
+            ]);
+        }
+        println!("{t}");
+        println!("{} lessons", lessons.len());
+        ExitCode::SUCCESS
+    }
+
+    pub(crate) fn lesson(&self, v: &LessonView, html: bool) -> ExitCode {
+        if self.json {
+            self.print_json(v);
+            return ExitCode::SUCCESS;
+        }
+        if html {
+            println!("{}", v.html);
+            return ExitCode::SUCCESS;
+        }
+        let s = &v.summary;
+        println!("{}", self.paint(&s.title, "1"));
+        println!(
+            "{} · {} · {} min",
+            s.domain,
+            if s.competencies.is_empty() {
+                "overview".to_string()
+            } else {
+                s.competencies.join(", ")
+            },
+            s.minutes
+        );
+        println!("\nYou will be able to:");
+        for o in &v.objectives {
+            println!("  • {}", strip_control(o));
+        }
+        println!("\n{}", v.text.trim_end());
+        if !v.labs.is_empty() {
+            println!("\nPractise:");
+            for (lab, exists) in &v.labs {
+                println!("  {} {lab}", if *exists { "▶" } else { "·" });
+            }
+        }
+        if !v.quiz.is_empty() {
+            println!("\nSelf-check ({} questions):", v.quiz.len());
+            for (i, q) in v.quiz.iter().enumerate() {
+                println!("  {}. {}", i + 1, strip_control(&q.question));
+                for c in &q.choices {
+                    println!("     - {}", strip_control(c));
+                }
+            }
+            println!("  (answers: `ckslab --json lessons show {}`)", s.id);
+        }
+        ExitCode::SUCCESS
+    }
+
+    pub(crate) fn search(&self, hits: &[SearchHit]) -> ExitCode {
+        if self.json {
+            self.print_json(&hits);
+            return ExitCode::SUCCESS;
+        }
+        if hits.is_empty() {
+            println!("no lesson matches");
+            return ExitCode::from(1);
+        }
+        for h in hits {
+            println!("{} — {}", self.paint(&h.id, "1"), h.title);
+            println!("    {}", strip_control(&h.snippet));
+        }
         ExitCode::SUCCESS
     }
 

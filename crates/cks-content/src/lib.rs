@@ -1,7 +1,11 @@
-//! The CKS curriculum as data: six domains with weights and 26 competencies with stable ids.
+//! The CKS curriculum as data — six domains with weights and 26 competencies with stable ids —
+//! and the lessons that teach it (markdown with front matter, rendered to sanitized HTML or
+//! terminal text, searchable).
 //!
 //! The curriculum is compiled in from `content/curriculum.yaml`, so every binary agrees on the
-//! ids that labs, lessons and progress use. Lessons (markdown with front matter) join later.
+//! ids that labs, lessons and progress use. Lessons are read from `content/lessons/`.
+
+pub mod lessons;
 
 use std::sync::OnceLock;
 

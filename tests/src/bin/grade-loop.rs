@@ -22,6 +22,7 @@ fn main() {
         let config = cks_app::AppConfig {
             data_dir: PathBuf::from(data_dir),
             labs_dir: PathBuf::from(labs_dir),
+            content_dir: PathBuf::from("content"),
         };
         let app = cks_app::App::open(config).await.expect("open app");
         let mut out = std::io::stdout().lock();

@@ -989,3 +989,52 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    #[test]
+    fn bad_front_matter_names_file_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("lessons/cluster-setup");
+        std::fs::create_dir_all(&folder).unwrap();
+        let bad = "---\nid: wrong-name\ntitle: T\ndomain: cluster-setup\ncompetencies: [cs.network-policy]\nkind: lesson\nminutes: 5\nobjectives: [x]\nquiz:\n  - {question: q, choices: [a, b], answer: c, explanation: e}\n---\nBody {{ lesson(id=\"nowhere\") }}\n";
+        std::fs::write(folder.join("a.md"), bad).unwrap();
+        std::fs::write(folder.join("b.md"), "---\nid: b\ntitle: T\ndomain: cluster-setup\ncompetencies: []\nkind: overview\nminutes: 5\nobjectives: [x]\ntypo: 1\n---\nx\n").unwrap();
+        let problems = LessonLibrary::load(dir.path()).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let joined = text.join("\n");
+        assert!(
+            joined.contains("a.md:2: id: id \"wrong-name\" must equal the file name \"a\""),
+            "{joined}"
+        );
+        assert!(joined.contains("competencies: unknown competency id \"cs.network-policy\" (did you mean \"cs.network-policies\"?)"), "{joined}");
+        assert!(joined.contains("quiz[0].answer"), "{joined}");
+        assert!(
+            joined.contains("b.md:") && joined.contains("typo"),
+            "{joined}"
+        );
+    }
+
+    #[test]
+    fn links_to_unknown_lessons_are_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("lessons/cluster-setup");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("a.md"), "---\nid: a\ntitle: T\ndomain: cluster-setup\ncompetencies: [cs.network-policies]\nkind: lesson\nminutes: 5\nobjectives: [x]\nprerequisites: [ghost]\n---\nSee {{ lesson(id=\"nowhere\") }}\n").unwrap();
+        let joined: String = LessonLibrary::load(dir.path())
+            .unwrap_err()
+            .iter()
+            .map(|p| p.to_string() + "\n")
+            .collect();
+        assert!(
+            joined.contains("prerequisites: unknown lesson \"ghost\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("link to unknown lesson \"nowhere\""),
+            "{joined}"
+        );
+    }
+}

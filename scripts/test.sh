@@ -11,6 +11,9 @@ cd "$root"
 echo "== format"
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --all -- --check; else echo "rustfmt not installed: skipped"; fi
 
+echo "== real-API tier: etcd, kube-apiserver and kube-controller-manager v1.20.2 (built once into a cache)"
+"$root/scripts/k8s-binaries.sh" >/dev/null
+
 echo "== fetch"
 cargo fetch --locked
 

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod control_plane;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

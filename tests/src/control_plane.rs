@@ -92,6 +92,10 @@ pub struct ControlPlane {
     pub kubeconfig: PathBuf,
     pub server: String,
     children: Vec<(&'static str, Child)>,
+    kubelet: Option<(
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        std::thread::JoinHandle<()>,
+    )>,
 }
 
 fn free_port() -> u16 {
@@ -120,7 +124,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
 
 fn certificates(pki: &Path) -> Result<(), String> {
     std::fs::create_dir_all(pki).map_err(|e| e.to_string())?;
-    std::fs::write(pki.join("san.cnf"), "[req]\ndistinguished_name=dn\n[dn]\n[ext]\nsubjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes.default.svc\n")
+    std::fs::write(pki.join("san.cnf"), "[req]\ndistinguished_name=dn\n[dn]\n[ext]\nsubjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes.default.svc\n[client]\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n")
         .map_err(|e| e.to_string())?;
     openssl(
         pki,
@@ -208,6 +212,11 @@ fn certificates(pki: &Path) -> Result<(), String> {
             "admin.crt",
             "-days",
             "2",
+            // Extensions make it an X.509 v3 certificate, which rustls (kube-rs) requires.
+            "-extfile",
+            "san.cnf",
+            "-extensions",
+            "client",
         ],
     )?;
     openssl(pki, &["genrsa", "-out", "sa.key", "2048"])?;
@@ -232,6 +241,7 @@ impl ControlPlane {
             kubeconfig: d.join("kubeconfig"),
             server: format!("https://127.0.0.1:{api_port}"),
             children: Vec::new(),
+            kubelet: None,
             dir,
         };
         let etcd = Command::new(&bin.etcd)
@@ -381,6 +391,61 @@ impl ControlPlane {
         ))
     }
 
+    /// Stand in for the kubelet the tier does not have: mark every pod Running and Ready, so
+    /// Deployments become available and rollouts proceed. (Pods are never scheduled, so the
+    /// API server deletes them at once, as it does for unscheduled pods.)
+    pub fn start_fake_kubelet(&mut self) {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let kubeconfig = self.kubeconfig.clone();
+        let handle = std::thread::spawn(move || {
+            let ready = r#"{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"},{"type":"ContainersReady","status":"True"},{"type":"Initialized","status":"True"}]}}"#;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = Command::new("kubectl")
+                    .arg("--kubeconfig")
+                    .arg(&kubeconfig)
+                    .args(["get", "pods", "-A", "-o", "json"])
+                    .output();
+                if let Ok(out) = out {
+                    let list: serde_json::Value =
+                        serde_json::from_slice(&out.stdout).unwrap_or_default();
+                    for pod in list["items"].as_array().into_iter().flatten() {
+                        let is_ready = pod["status"]["conditions"].as_array().is_some_and(|c| {
+                            c.iter()
+                                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                        });
+                        if is_ready || pod["metadata"]["deletionTimestamp"].is_string() {
+                            continue;
+                        }
+                        let (ns, name) = (
+                            pod["metadata"]["namespace"].as_str().unwrap_or_default(),
+                            pod["metadata"]["name"].as_str().unwrap_or_default(),
+                        );
+                        let _ = Command::new("kubectl")
+                            .arg("--kubeconfig")
+                            .arg(&kubeconfig)
+                            .args([
+                                "-n",
+                                ns,
+                                "patch",
+                                "pod",
+                                name,
+                                "--subresource=status",
+                                "--type=merge",
+                                "-p",
+                                ready,
+                            ])
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .status();
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        });
+        self.kubelet = Some((stop, handle));
+    }
+
     /// The last lines of every log.
     pub fn logs(&self) -> String {
         let mut out = String::new();
@@ -404,6 +469,10 @@ impl Drop for ControlPlane {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!("control plane logs:\n{}", self.logs());
+        }
+        if let Some((stop, handle)) = self.kubelet.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = handle.join();
         }
         for (_, child) in self.children.iter_mut().rev() {
             let _ = child.kill();

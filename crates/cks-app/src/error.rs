@@ -34,6 +34,12 @@ pub enum AppError {
     LessonRender { id: String, message: String },
     #[error(transparent)]
     Store(#[from] cks_store::StoreError),
+    #[error(transparent)]
+    Cluster(#[from] cks_cluster::ClusterError),
+    #[error(
+        "no cluster: {0} does not exist (create CKS Lab's kind cluster, or pass --kubeconfig for a cluster you registered)"
+    )]
+    NoCluster(PathBuf),
 }
 
 impl AppError {
@@ -51,6 +57,11 @@ impl AppError {
             AppError::LessonsInvalid { .. } => "lessons-invalid",
             AppError::LessonRender { .. } => "lesson-render",
             AppError::Store(_) => "store",
+            AppError::Cluster(cks_cluster::ClusterError::NotRegistered { .. }) => {
+                "cluster-not-registered"
+            }
+            AppError::Cluster(_) => "cluster",
+            AppError::NoCluster(_) => "no-cluster",
         }
     }
 
@@ -74,6 +85,9 @@ impl AppError {
 
     /// Environment errors (exit code 3) versus input errors (exit code 1).
     pub fn is_environment(&self) -> bool {
-        matches!(self, AppError::Store(_))
+        matches!(
+            self,
+            AppError::Store(_) | AppError::Cluster(_) | AppError::NoCluster(_)
+        )
     }
 }

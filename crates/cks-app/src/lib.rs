@@ -7,6 +7,7 @@
 mod error;
 mod lessons;
 mod progress;
+mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 pub use cks_checks::{Finding, Outcome, Status};
+pub use cks_cluster::{ClusterError, ClusterIdentity, Connection, OwnedCluster, Registry};
 pub use cks_content::lessons::SearchHit;
 pub use cks_labs::Problem;
 pub use cks_labs::selftest::{FixtureKind, FixtureResult, SelfTest};
@@ -25,6 +27,7 @@ pub use cks_store::{Export, Grade, ImportSummary};
 pub use error::AppError;
 pub use lessons::{LessonSummary, LessonView};
 pub use progress::{CompetencyProgress, DomainProgress, ProgressReport};
+pub use verify::{VerifyPhase, VerifyReport};
 
 /// Where the app keeps its data and finds its labs.
 #[derive(Debug, Clone)]
@@ -416,6 +419,43 @@ impl App {
             grade,
             outcomes,
         })
+    }
+
+    /// The registry of clusters labs may change.
+    pub fn registry(&self) -> Result<Registry, AppError> {
+        Ok(Registry::load(&self.config.data_dir)?)
+    }
+
+    /// The app's own cluster's kubeconfig (written by `cluster create`).
+    pub fn own_kubeconfig(&self) -> PathBuf {
+        self.config.data_dir.join("kubeconfig")
+    }
+
+    /// Connect to a kubeconfig context (the app's own cluster when `kubeconfig` is `None`).
+    pub async fn connect(
+        &self,
+        kubeconfig: Option<&Path>,
+        context: Option<&str>,
+    ) -> Result<Connection, AppError> {
+        let path = kubeconfig
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.own_kubeconfig());
+        if !path.is_file() {
+            return Err(AppError::NoCluster(path));
+        }
+        Ok(Connection::from_kubeconfig(&path, context).await?)
+    }
+
+    /// The guard: only registered clusters can be changed.
+    pub fn authorize(&self, connection: &Connection) -> Result<OwnedCluster, AppError> {
+        Ok(self.registry()?.authorize(connection)?)
+    }
+
+    /// Register a cluster that labs may change.
+    pub fn register_cluster(&self, connection: &Connection, name: &str) -> Result<(), AppError> {
+        let mut registry = self.registry()?;
+        registry.register(name, &connection.identity, false)?;
+        Ok(())
     }
 
     /// Progress per domain and competency.

@@ -466,3 +466,63 @@ pub struct AnswerCheck {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ignore_case: bool,
 }
+
+/// What a set of checks reads from a cluster: the snapshot collector fetches exactly this.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selections {
+    /// Object selectors (kind, namespace, name, labels) to list.
+    pub selectors: Vec<Selector>,
+    /// RBAC checks need every Role, ClusterRole and binding.
+    pub rbac: bool,
+    /// (node, absolute path) of node files.
+    pub node_files: Vec<(String, String)>,
+    /// Answer keys.
+    pub answers: Vec<String>,
+}
+
+/// Kinds a `pss` selector without a kind reads.
+pub const POD_BEARING_KINDS: &[(&str, &str)] = &[
+    ("v1", "Pod"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("v1", "ReplicationController"),
+];
+
+/// Everything `specs` read.
+pub fn selections(specs: &[CheckSpec]) -> Selections {
+    let mut s = Selections::default();
+    for spec in specs {
+        match spec.kind() {
+            Some(CheckKindRef::Object(o)) => s.selectors.push(o.select.clone()),
+            Some(CheckKindRef::Absent(a)) => s.selectors.push(a.select.clone()),
+            Some(CheckKindRef::Count(c)) => s.selectors.push(c.select.clone()),
+            Some(CheckKindRef::Pss(p)) => {
+                if p.select.kind.is_some() {
+                    s.selectors.push(p.select.clone());
+                } else {
+                    for (api_version, kind) in POD_BEARING_KINDS {
+                        s.selectors.push(Selector {
+                            api_version: Some((*api_version).into()),
+                            kind: Some((*kind).into()),
+                            ..p.select.clone()
+                        });
+                    }
+                }
+            }
+            Some(CheckKindRef::Rbac(_)) => s.rbac = true,
+            Some(CheckKindRef::NodeFile(n)) => s.node_files.push((n.node.clone(), n.path.clone())),
+            Some(CheckKindRef::Dockerfile(d)) => {
+                s.node_files.push((d.node.clone(), d.path.clone()))
+            }
+            Some(CheckKindRef::Answer(a)) => s.answers.push(a.key.clone()),
+            None => {}
+        }
+    }
+    s.node_files.sort();
+    s.node_files.dedup();
+    s
+}

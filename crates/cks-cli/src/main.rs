@@ -42,6 +42,9 @@ enum Command {
     /// Read the lessons of the curriculum.
     #[command(subcommand)]
     Lessons(LessonsCommand),
+    /// The clusters labs run on.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Grade a lab against a snapshot folder and record the attempt.
     Grade {
         /// Lab id, e.g. pss-restrict-namespace.
@@ -62,6 +65,37 @@ enum Command {
     },
     /// Read progress exported by `ckslab export` (a file, or - for stdin).
     Import { file: PathBuf },
+}
+
+/// Which cluster: the app's own (default) or a registered kubeconfig context.
+#[derive(Debug, clap::Args)]
+struct Target {
+    /// A kubeconfig (default: CKS Lab's own cluster's, in the data directory).
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// A context of that kubeconfig (default: its current context).
+    #[arg(long)]
+    context: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// Allow labs to change a cluster that CKS Lab did not create (asks for confirmation).
+    Register {
+        #[command(flatten)]
+        target: Target,
+        /// A name for it.
+        #[arg(long, default_value = "registered")]
+        name: String,
+        /// Do not ask: the caller confirms (for scripts and CI).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show a cluster's identity, whether labs may change it, and whether it answers.
+    Status {
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +137,16 @@ enum LabsCommand {
     },
     /// Offline self-test: broken fixtures fail, solved fixtures pass, bypasses are caught.
     Test { paths: Vec<PathBuf> },
+    /// Prove labs on a real cluster: setup → checks fail → solution → checks pass → reset.
+    Verify {
+        /// Lab ids (or --all).
+        #[arg(value_name = "LAB")]
+        ids: Vec<String>,
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 fn main() -> ExitCode {
@@ -157,6 +201,23 @@ fn quiet_broken_pipe() {
         }
         default(info);
     }));
+}
+
+/// Ask on the terminal before letting labs change a cluster CKS Lab did not create.
+fn confirm(server: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "refusing to register without a terminal to confirm on; pass --yes if you are sure"
+        );
+        return false;
+    }
+    eprint!(
+        "Labs will create, change and delete objects labelled ckslab.io/lab on {server}. Type yes to allow: "
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim() == "yes"
 }
 
 struct Failure {
@@ -231,6 +292,102 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let app = open(&cli).await?;
             let hits = app.search_lessons(&query.join(" ")).map_err(fail)?;
             Ok(out.search(&hits))
+        }
+        Command::Cluster(ClusterCommand::Register { target, name, yes }) => {
+            let app = open(&cli).await?;
+            let connection = app
+                .connect(target.kubeconfig.as_deref(), target.context.as_deref())
+                .await
+                .map_err(fail)?;
+            if !*yes && !confirm(&connection.identity.server) {
+                eprintln!("not registered");
+                return Ok(ExitCode::from(1));
+            }
+            app.register_cluster(&connection, name).map_err(fail)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"registered": connection.identity, "name": name})
+                );
+            } else {
+                println!(
+                    "registered {} ({}) as {name}: labs may now create and delete objects labelled ckslab.io/lab there",
+                    connection.identity.server, connection.context
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cluster(ClusterCommand::Status { target }) => {
+            let app = open(&cli).await?;
+            let connection = app
+                .connect(target.kubeconfig.as_deref(), target.context.as_deref())
+                .await
+                .map_err(fail)?;
+            let registered = app.authorize(&connection).is_ok();
+            let version = connection.client().apiserver_version().await;
+            let reachable = version
+                .as_ref()
+                .map(|v| v.git_version.clone())
+                .map_err(|e| e.to_string());
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"identity": connection.identity, "context": connection.context, "registered": registered, "version": reachable.as_ref().ok(), "error": reachable.as_ref().err()})
+                );
+            } else {
+                println!(
+                    "cluster {} (context {})",
+                    connection.identity.server, connection.context
+                );
+                println!("  CA fingerprint: {}", connection.identity.ca_sha256);
+                println!(
+                    "  labs may change it: {}",
+                    if registered {
+                        "yes"
+                    } else {
+                        "no (`ckslab cluster register`)"
+                    }
+                );
+                match &reachable {
+                    Ok(v) => println!("  API server: {v}"),
+                    Err(e) => println!("  API server: unreachable: {e}"),
+                }
+            }
+            Ok(if reachable.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            })
+        }
+        Command::Labs(LabsCommand::Verify { ids, all, target }) => {
+            let app = open(&cli).await?;
+            let connection = app
+                .connect(target.kubeconfig.as_deref(), target.context.as_deref())
+                .await
+                .map_err(fail)?;
+            let owned = app.authorize(&connection).map_err(fail)?;
+            let ids: Vec<String> = if *all {
+                app.list_labs(None)
+                    .map_err(fail)?
+                    .labs
+                    .into_iter()
+                    .map(|l| l.id)
+                    .collect()
+            } else {
+                ids.clone()
+            };
+            if ids.is_empty() {
+                eprintln!("name labs to verify, or --all");
+                return Ok(ExitCode::from(2));
+            }
+            let mut reports = Vec::new();
+            for id in &ids {
+                if !json {
+                    eprintln!("verifying {id} …");
+                }
+                reports.push(app.verify_lab(id, &owned).await.map_err(fail)?);
+            }
+            Ok(out.verify(&reports))
         }
         Command::Labs(LabsCommand::List { competency }) => {
             let app = open(&cli).await?;

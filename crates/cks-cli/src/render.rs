@@ -7,7 +7,7 @@ use cks_app::SelfTest;
 use cks_app::Status;
 use cks_app::{
     GradeReport, ImportSummary, LabDetail, LabList, LessonSummary, LessonView, LintResult,
-    ProgressReport, SearchHit,
+    ProgressReport, SearchHit, VerifyReport,
 };
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
@@ -438,6 +438,52 @@ impl Out {
             println!("    {}", strip_control(&h.snippet));
         }
         ExitCode::SUCCESS
+    }
+
+    pub(crate) fn verify(&self, reports: &[VerifyReport]) -> ExitCode {
+        let failed = reports.iter().filter(|r| r.status == "failed").count();
+        if self.json {
+            self.print_json(&serde_json::json!({"labs": reports, "failed": failed}));
+        } else {
+            let mut t = table(&["lab", "result", "time", "details"]);
+            for r in reports {
+                let millis: u64 = r.phases.iter().map(|p| p.millis).sum();
+                let result = match r.status.as_str() {
+                    "verified" => self.paint("verified", "32"),
+                    "skipped" => self.paint("skipped", "33"),
+                    _ => self.paint("FAILED", "31"),
+                };
+                let details = match r.status.as_str() {
+                    "failed" => r
+                        .phases
+                        .iter()
+                        .filter(|p| !p.ok)
+                        .flat_map(|p| p.details.iter().map(move |d| format!("{}: {d}", p.name)))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    _ => r.reason.clone().unwrap_or_default(),
+                };
+                t.add_row(vec![
+                    r.lab_id.clone(),
+                    result,
+                    format!("{:.1} s", millis as f64 / 1000.0),
+                    details,
+                ]);
+            }
+            println!("{t}");
+            let count = |s: &str| reports.iter().filter(|r| r.status == s).count();
+            println!(
+                "{} verified, {} skipped, {} failed",
+                count("verified"),
+                count("skipped"),
+                failed
+            );
+        }
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
     }
 
     pub(crate) fn import(&self, s: &ImportSummary) -> ExitCode {

@@ -13,6 +13,7 @@ mod problem;
 pub mod schema;
 pub mod selftest;
 pub mod snapshot_dir;
+pub mod steps;
 mod template;
 mod yaml_lab;
 

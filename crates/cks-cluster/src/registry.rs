@@ -1,0 +1,224 @@
+//! Connections, identities, and the registry of clusters labs may change.
+
+use std::path::{Path, PathBuf};
+
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ClusterError;
+
+/// Who a cluster is: its API server URL and the fingerprint of the CA that signs its serving
+/// certificate. A kubeconfig context pointing elsewhere has another identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterIdentity {
+    pub server: String,
+    /// SHA-256 of the first CA certificate (DER), hex; empty when the kubeconfig has none.
+    pub ca_sha256: String,
+}
+
+/// A client for one kubeconfig context, with its identity. Reading is allowed; changing
+/// needs an [`OwnedCluster`].
+#[derive(Clone)]
+pub struct Connection {
+    pub(crate) client: Client,
+    pub identity: ClusterIdentity,
+    pub context: String,
+    pub kubeconfig: PathBuf,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("identity", &self.identity)
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connect to a context of a kubeconfig (its current context when `None`). No request is
+    /// sent until something is read.
+    pub async fn from_kubeconfig(
+        path: &Path,
+        context: Option<&str>,
+    ) -> Result<Connection, ClusterError> {
+        let err = |message: String| ClusterError::Kubeconfig {
+            path: path.to_path_buf(),
+            message,
+        };
+        let kubeconfig = Kubeconfig::read_from(path).map_err(|e| err(e.to_string()))?;
+        let context_name = context
+            .map(str::to_owned)
+            .or_else(|| kubeconfig.current_context.clone())
+            .ok_or_else(|| err("no current context".into()))?;
+        let options = KubeConfigOptions {
+            context: Some(context_name.clone()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+        let identity = ClusterIdentity {
+            server: config
+                .cluster_url
+                .to_string()
+                .trim_end_matches('/')
+                .to_owned(),
+            ca_sha256: config
+                .root_cert
+                .as_ref()
+                .and_then(|certs| certs.first())
+                .map(|der| hex::encode(Sha256::digest(der)))
+                .unwrap_or_default(),
+        };
+        let client = Client::try_from(config).map_err(|e| err(e.to_string()))?;
+        Ok(Connection {
+            client,
+            identity,
+            context: context_name,
+            kubeconfig: path.to_path_buf(),
+        })
+    }
+
+    /// A connection over any client (tests use a mock service).
+    pub fn with_client(client: Client, identity: ClusterIdentity, context: &str) -> Connection {
+        Connection {
+            client,
+            identity,
+            context: context.to_owned(),
+            kubeconfig: PathBuf::new(),
+        }
+    }
+
+    /// The client, for reading.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// A cluster labs may change. Only [`Registry::authorize`] creates one.
+#[derive(Clone)]
+pub struct OwnedCluster {
+    pub(crate) connection: Connection,
+    /// Private: no code outside this module can build an `OwnedCluster` by hand.
+    _sealed: (),
+}
+
+impl std::fmt::Debug for OwnedCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnedCluster")
+            .field("identity", &self.connection.identity)
+            .finish()
+    }
+}
+
+impl OwnedCluster {
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// A cluster in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredCluster {
+    pub name: String,
+    pub identity: ClusterIdentity,
+    /// `true` for the cluster CKS Lab created itself (the kind cluster `cks`).
+    pub own: bool,
+}
+
+/// The clusters labs may change, kept in `clusters.json` in the data directory.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    path: PathBuf,
+    clusters: Vec<RegisteredCluster>,
+}
+
+impl Registry {
+    /// Load the registry of a data directory (empty when the file does not exist).
+    pub fn load(data_dir: &Path) -> Result<Registry, ClusterError> {
+        let path = data_dir.join("clusters.json");
+        let clusters = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| ClusterError::Registry {
+                path: path.clone(),
+                message: e.to_string(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(ClusterError::Registry {
+                    path,
+                    message: e.to_string(),
+                });
+            }
+        };
+        Ok(Registry { path, clusters })
+    }
+
+    pub fn clusters(&self) -> &[RegisteredCluster] {
+        &self.clusters
+    }
+
+    /// Add (or rename) a cluster and save atomically.
+    pub fn register(
+        &mut self,
+        name: &str,
+        identity: &ClusterIdentity,
+        own: bool,
+    ) -> Result<(), ClusterError> {
+        self.clusters.retain(|c| c.identity != *identity);
+        self.clusters.push(RegisteredCluster {
+            name: name.to_owned(),
+            identity: identity.clone(),
+            own,
+        });
+        let text = serde_json::to_string_pretty(&self.clusters).unwrap_or_default();
+        let err = |e: std::io::Error| ClusterError::Registry {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &self.path))
+            .map_err(err)
+    }
+
+    /// Remove a cluster by identity.
+    pub fn unregister(&mut self, identity: &ClusterIdentity) -> Result<bool, ClusterError> {
+        let before = self.clusters.len();
+        self.clusters.retain(|c| c.identity != *identity);
+        let text = serde_json::to_string_pretty(&self.clusters).unwrap_or_default();
+        std::fs::write(&self.path, text).map_err(|e| ClusterError::Registry {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(self.clusters.len() != before)
+    }
+
+    /// The guard: a connection becomes an [`OwnedCluster`] only if its identity is registered.
+    /// The check is local — a refused connection has sent no request.
+    pub fn authorize(&self, connection: &Connection) -> Result<OwnedCluster, ClusterError> {
+        if self
+            .clusters
+            .iter()
+            .any(|c| c.identity == connection.identity)
+        {
+            Ok(OwnedCluster {
+                connection: connection.clone(),
+                _sealed: (),
+            })
+        } else {
+            Err(ClusterError::NotRegistered {
+                context: connection.context.clone(),
+                server: connection.identity.server.clone(),
+                kubeconfig: connection.kubeconfig.display().to_string(),
+            })
+        }
+    }
+}

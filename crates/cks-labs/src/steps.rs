@@ -1,0 +1,144 @@
+//! Setup and solution steps rendered for one attempt's params, ready for the cluster layer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use crate::load::LoadedLab;
+use crate::model::{Step, WaitCondition};
+use crate::template::Sandbox;
+
+/// A step with every template rendered and every manifest parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderedStep {
+    Apply {
+        file: String,
+        objects: Vec<Json>,
+    },
+    Kubectl(Vec<String>),
+    Node(crate::model::NodeStep),
+    Wait {
+        api_version: Option<String>,
+        kind: String,
+        namespace: Option<String>,
+        name: String,
+        condition: WaitCondition,
+        timeout: Option<String>,
+    },
+}
+
+impl LoadedLab {
+    /// Render setup (`solution: false`) or solution steps for params.
+    pub fn render_steps(
+        &self,
+        params: &BTreeMap<String, Json>,
+        solution: bool,
+    ) -> Result<Vec<RenderedStep>, String> {
+        let steps = if solution {
+            &self.lab.solution.steps
+        } else {
+            &self.lab.setup
+        };
+        let mut sandbox = Sandbox::new(params);
+        let mut out = Vec::new();
+        for step in steps {
+            match step {
+                Step::Apply(pattern) => {
+                    let full = self.dir.join(pattern);
+                    let mut files: Vec<_> = glob::glob(&full.to_string_lossy())
+                        .map_err(|e| e.to_string())?
+                        .filter_map(Result::ok)
+                        .collect();
+                    files.sort();
+                    for path in files {
+                        let rel = path
+                            .strip_prefix(&self.dir)
+                            .unwrap_or(&path)
+                            .to_string_lossy()
+                            .into_owned();
+                        let text =
+                            std::fs::read_to_string(&path).map_err(|e| format!("{rel}: {e}"))?;
+                        let rendered = sandbox.render(&text).map_err(|e| format!("{rel}: {e}"))?;
+                        let objects = cks_checks::yaml::parse_objects(&rendered)
+                            .map_err(|e| format!("{rel}: {e}"))?;
+                        out.push(RenderedStep::Apply { file: rel, objects });
+                    }
+                }
+                Step::Kubectl(args) => {
+                    let args = args
+                        .iter()
+                        .map(|a| sandbox.render(a))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    out.push(RenderedStep::Kubectl(args));
+                }
+                Step::Node(n) => {
+                    let mut value = serde_json::to_value(n).map_err(|e| e.to_string())?;
+                    let mut problems = Vec::new();
+                    sandbox.render_json(&mut value, "node", &mut problems);
+                    if let Some((_, e)) = problems.into_iter().next() {
+                        return Err(e);
+                    }
+                    out.push(RenderedStep::Node(
+                        serde_json::from_value(value).map_err(|e| e.to_string())?,
+                    ));
+                }
+                Step::Wait(w) => out.push(RenderedStep::Wait {
+                    api_version: w
+                        .api_version
+                        .as_deref()
+                        .map(|a| sandbox.render(a))
+                        .transpose()?,
+                    kind: sandbox.render(&w.kind)?,
+                    namespace: w
+                        .namespace
+                        .as_deref()
+                        .map(|n| sandbox.render(n))
+                        .transpose()?,
+                    name: sandbox.render(&w.name)?,
+                    condition: w.condition,
+                    timeout: w.timeout.clone(),
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every (apiVersion, kind) the lab's setup and solution manifests create, plus Namespace:
+    /// what reset must clean.
+    pub fn applied_kinds(
+        &self,
+        params: &BTreeMap<String, Json>,
+    ) -> Result<BTreeSet<(String, String)>, String> {
+        let mut kinds = BTreeSet::new();
+        kinds.insert(("v1".to_owned(), "Namespace".to_owned()));
+        for solution in [false, true] {
+            for step in self.render_steps(params, solution)? {
+                if let RenderedStep::Apply { objects, .. } = step {
+                    for o in objects {
+                        let api = o
+                            .get("apiVersion")
+                            .and_then(Json::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
+                        let kind = o
+                            .get("kind")
+                            .and_then(Json::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
+                        kinds.insert((api, kind));
+                    }
+                }
+            }
+        }
+        Ok(kinds)
+    }
+
+    /// Whether the lab changes nodes (it then needs node access to verify).
+    pub fn has_node_steps(&self) -> bool {
+        self.lab
+            .setup
+            .iter()
+            .chain(&self.lab.solution.steps)
+            .any(|s| matches!(s, Step::Node(_)))
+    }
+}

@@ -78,12 +78,12 @@ impl App {
 
     /// Every lesson in curriculum order, optionally of one domain.
     pub async fn list_lessons(&self, domain: Option<&str>) -> Result<Vec<LessonSummary>, AppError> {
-        if let Some(d) = domain {
-            if cks_content::curriculum().domain(d).is_none() {
-                return Err(AppError::PathNotFound(std::path::PathBuf::from(format!(
-                    "domain {d}"
-                ))));
-            }
+        if let Some(d) = domain
+            && cks_content::curriculum().domain(d).is_none()
+        {
+            return Err(AppError::PathNotFound(std::path::PathBuf::from(format!(
+                "domain {d}"
+            ))));
         }
         let library = self.library()?;
         Ok(self

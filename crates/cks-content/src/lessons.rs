@@ -811,10 +811,8 @@ pub fn markdown_to_text(markdown: &str) -> String {
                 }
                 out.push_str("\n\n");
             }
-            Event::Start(Tag::Paragraph) => {
-                if quote_depth > 0 {
-                    out.push_str("│ ");
-                }
+            Event::Start(Tag::Paragraph) if quote_depth > 0 => {
+                out.push_str("│ ");
             }
             Event::End(TagEnd::Paragraph) => out.push_str("\n\n"),
             Event::Start(Tag::BlockQuote(kind)) => {
@@ -826,10 +824,10 @@ pub fn markdown_to_text(markdown: &str) -> String {
             Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
             Event::Start(Tag::CodeBlock(kind)) => {
                 in_code = true;
-                if let CodeBlockKind::Fenced(lang) = kind {
-                    if !lang.is_empty() {
-                        out.push_str(&format!("    [{lang}]\n"));
-                    }
+                if let CodeBlockKind::Fenced(lang) = kind
+                    && !lang.is_empty()
+                {
+                    out.push_str(&format!("    [{lang}]\n"));
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -853,17 +851,15 @@ pub fn markdown_to_text(markdown: &str) -> String {
                     _ => out.push_str(&format!("{indent}• ")),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
+            Event::End(TagEnd::Item) if !out.ends_with('\n') => {
+                out.push('\n');
             }
             Event::Start(Tag::Link { dest_url, .. }) => link_target = Some(dest_url.to_string()),
             Event::End(TagEnd::Link) => {
-                if let Some(url) = link_target.take() {
-                    if url.starts_with("http") {
-                        out.push_str(&format!(" <{url}>"));
-                    }
+                if let Some(url) = link_target.take()
+                    && url.starts_with("http")
+                {
+                    out.push_str(&format!(" <{url}>"));
                 }
             }
             Event::Text(text) => {

@@ -179,3 +179,66 @@ fn labs_verify_on_the_real_api_server() {
     assert_eq!(pss["status"], "verified", "{pss:#}");
     assert!(o.status.success());
 }
+
+/// Benchmark (not an assertion): grade latency on the real API server, snapshot included, and
+/// lab start/reset times. Run with `CKSLAB_BENCH=1 cargo nextest run -p cks-tests --test real_api
+/// --no-capture benchmark`; figures go to docs/benchmarks.md.
+#[test]
+fn benchmark_grade_start_reset_on_the_real_api_server() {
+    if std::env::var_os("CKSLAB_BENCH").is_none() {
+        cks_tests::skip(
+            "benchmark_grade_start_reset_on_the_real_api_server",
+            "set CKSLAB_BENCH=1 to run benchmarks",
+        );
+        return;
+    }
+    let Some(mut plane) = control_plane("benchmark") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let root = cks_tests::repo_root();
+        let app = cks_app::App::open(cks_app::AppConfig { data_dir: data.path().into(), labs_dir: root.join("labs"), content_dir: root.join("content") }).await.unwrap();
+        let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
+        app.register_cluster(&connection, "bench").unwrap();
+        let owned = app.authorize(&connection).unwrap();
+        for lab in ["pss-restrict-namespace", "rbac-least-privilege"] {
+            let params = app.lab(lab).unwrap().draw_params(0);
+            let checks = app.lab(lab).unwrap().lab.checks.len();
+            let mut starts = Vec::new();
+            let mut resets = Vec::new();
+            let mut grades = Vec::new();
+            for _ in 0..3 {
+                let t = std::time::Instant::now();
+                app.run_lab_steps(lab, &owned, &params, false).await.unwrap();
+                starts.push(t.elapsed());
+                for _ in 0..10 {
+                    let t = std::time::Instant::now();
+                    let outcomes = app.check_live(lab, &connection, &params).await.unwrap();
+                    grades.push(t.elapsed());
+                    assert_eq!(outcomes.len(), checks);
+                }
+                let t = std::time::Instant::now();
+                app.reset_lab(lab, &owned, &params).await.unwrap();
+                resets.push(t.elapsed());
+            }
+            grades.sort();
+            starts.sort();
+            resets.sort();
+            println!(
+                "BENCH {lab} ({checks} checks): grade median {:?} (min {:?}, max {:?}, n={}); start median {:?}; reset median {:?}",
+                grades[grades.len() / 2],
+                grades[0],
+                grades[grades.len() - 1],
+                grades.len(),
+                starts[1],
+                resets[1]
+            );
+        }
+    });
+}

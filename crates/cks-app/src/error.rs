@@ -40,6 +40,8 @@ pub enum AppError {
         "no cluster: {0} does not exist (create CKS Lab's kind cluster, or pass --kubeconfig for a cluster you registered)"
     )]
     NoCluster(PathBuf),
+    #[error("lab {id:?} on the cluster: {message}")]
+    LiveGrade { id: String, message: String },
 }
 
 impl AppError {
@@ -62,6 +64,7 @@ impl AppError {
             }
             AppError::Cluster(_) => "cluster",
             AppError::NoCluster(_) => "no-cluster",
+            AppError::LiveGrade { .. } => "live-grade",
         }
     }
 

@@ -143,6 +143,66 @@ pub(crate) async fn grade_live(
 }
 
 impl App {
+    /// Grade a lab on a live cluster for the given params (collect exactly what the checks
+    /// select, then the engine). Nothing is recorded.
+    pub async fn check_live(
+        &self,
+        lab_id: &str,
+        connection: &Connection,
+        params: &BTreeMap<String, Json>,
+    ) -> Result<Vec<cks_checks::Outcome>, AppError> {
+        let loaded = self.lab(lab_id)?;
+        grade_live(connection, &loaded, params)
+            .await
+            .map_err(|message| AppError::LiveGrade {
+                id: lab_id.to_owned(),
+                message,
+            })
+    }
+
+    /// Run a lab's setup (or solution) steps on an owned cluster for the given params.
+    pub async fn run_lab_steps(
+        &self,
+        lab_id: &str,
+        cluster: &OwnedCluster,
+        params: &BTreeMap<String, Json>,
+        solution: bool,
+    ) -> Result<Vec<String>, AppError> {
+        let loaded = self.lab(lab_id)?;
+        let steps =
+            loaded
+                .render_steps(params, solution)
+                .map_err(|message| AppError::LiveGrade {
+                    id: lab_id.to_owned(),
+                    message,
+                })?;
+        run_steps(cluster, lab_id, &steps)
+            .await
+            .map_err(|message| AppError::LiveGrade {
+                id: lab_id.to_owned(),
+                message,
+            })
+    }
+
+    /// Delete everything the lab created on an owned cluster and wait until it is gone.
+    pub async fn reset_lab(
+        &self,
+        lab_id: &str,
+        cluster: &OwnedCluster,
+        params: &BTreeMap<String, Json>,
+    ) -> Result<usize, AppError> {
+        let loaded = self.lab(lab_id)?;
+        let kinds = loaded
+            .applied_kinds(params)
+            .map_err(|message| AppError::LiveGrade {
+                id: lab_id.to_owned(),
+                message,
+            })?;
+        Ok(cluster
+            .reset(lab_id, &kinds, Duration::from_secs(120))
+            .await?)
+    }
+
     /// Verify one lab on an owned cluster (params from seed 0, as the fixtures' first draw).
     pub async fn verify_lab(
         &self,

@@ -372,3 +372,26 @@ fn lessons_list_show_search() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn lint_catches_a_flag_value_split_by_a_flow_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("apiserver-harden-flags");
+    copy_dir(&repo_root().join("labs/apiserver-harden-flags"), &dir);
+    let lab_yaml = dir.join("lab.yaml");
+    let text = std::fs::read_to_string(&lab_yaml).unwrap();
+    let broken = text.replace(
+        "          set-flag:\n            - --authorization-mode=Node,RBAC\n            - --enable-admission-plugins=NodeRestriction\n            - --profiling=false",
+        "          set-flag: [--authorization-mode=Node,RBAC, --enable-admission-plugins=NodeRestriction, --profiling=false]",
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&lab_yaml, broken).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("solution.steps[0].node.patch.set-flag[1]: \"RBAC\" is not a flag"),
+        "{out}"
+    );
+}

@@ -27,7 +27,7 @@ pub use cks_store::{Export, Grade, ImportSummary};
 pub use error::AppError;
 pub use lessons::{LessonSummary, LessonView};
 pub use progress::{CompetencyProgress, DomainProgress, ProgressReport};
-pub use verify::{VerifyPhase, VerifyReport};
+pub use verify::{Nodes, VerifyPhase, VerifyReport};
 
 /// Where the app keeps its data and finds its labs.
 #[derive(Debug, Clone)]

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cks_checks::{Snapshot, Status};
-use cks_cluster::{Condition, Connection, OwnedCluster, collect_objects, parse_duration};
+use cks_cluster::{
+    Condition, Connection, DirNode, NodeAccess, NodeBackups, OwnedCluster, collect_objects,
+    parse_duration, patch_flags,
+};
 use cks_labs::LoadedLab;
 use cks_labs::model::WaitCondition;
 use cks_labs::steps::RenderedStep;
@@ -44,6 +47,137 @@ impl VerifyReport {
             phases: Vec::new(),
         }
     }
+}
+
+/// The nodes a lab may read and change, with the backups reset restores.
+#[derive(Debug)]
+pub struct Nodes {
+    pub nodes: Vec<Box<dyn NodeAccess>>,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Nodes {
+    /// Directory nodes: every sub-folder of `root` is a node named after it.
+    pub fn from_dir(root: &std::path::Path, data_dir: &std::path::Path) -> Result<Nodes, AppError> {
+        let mut nodes: Vec<Box<dyn NodeAccess>> = Vec::new();
+        let entries =
+            std::fs::read_dir(root).map_err(|_| AppError::PathNotFound(root.to_path_buf()))?;
+        let mut dirs: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            nodes.push(Box::new(DirNode::new(&name, &d)));
+        }
+        Ok(Nodes {
+            nodes,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    fn get(&self, name: &str) -> Result<&dyn NodeAccess, String> {
+        self.nodes
+            .iter()
+            .find(|n| n.name() == name)
+            .map(AsRef::as_ref)
+            .ok_or_else(|| format!("no node {name:?}"))
+    }
+
+    fn backups(&self, lab_id: &str) -> NodeBackups {
+        NodeBackups::new(&self.data_dir, lab_id)
+    }
+
+    /// Restore every node file the lab changed.
+    pub fn restore(&self, lab_id: &str) -> Result<usize, String> {
+        let refs: Vec<&dyn NodeAccess> = self.nodes.iter().map(AsRef::as_ref).collect();
+        self.backups(lab_id)
+            .restore(&refs)
+            .map_err(|e| e.to_string())
+    }
+
+    fn read_files(
+        &self,
+        files: &[(String, String)],
+    ) -> Result<BTreeMap<String, BTreeMap<String, cks_checks::NodeFile>>, String> {
+        let mut out: BTreeMap<String, BTreeMap<String, cks_checks::NodeFile>> = BTreeMap::new();
+        for (node, path) in files {
+            let file = self.get(node)?.read(path).map_err(|e| e.to_string())?;
+            out.entry(node.clone())
+                .or_default()
+                .insert(path.clone(), file);
+        }
+        Ok(out)
+    }
+}
+
+fn run_node_step(
+    lab: &LoadedLab,
+    nodes: &Nodes,
+    step: &cks_labs::model::NodeStep,
+    params: &BTreeMap<String, Json>,
+) -> Result<String, String> {
+    let node = nodes.get(&step.host)?;
+    let backups = nodes.backups(&lab.lab.id);
+    if let Some(path) = &step.edit {
+        backups.save(node, path).map_err(|e| e.to_string())?;
+        let current = node
+            .read(path)
+            .map_err(|e| e.to_string())?
+            .content
+            .ok_or_else(|| format!("{}:{path} does not exist", step.host))?;
+        let patch = step.patch.clone().unwrap_or_default();
+        let patched = patch_flags(&current, &patch.set_flag, &patch.remove_flag)?;
+        node.write(path, &patched, None)
+            .map_err(|e| e.to_string())?;
+        return Ok(format!("edited {}:{path}", step.host));
+    }
+    if let Some(path) = &step.write {
+        backups.save(node, path).map_err(|e| e.to_string())?;
+        let from = step.from.as_deref().ok_or("a write step needs `from`")?;
+        let text =
+            std::fs::read_to_string(lab.dir.join(from)).map_err(|e| format!("{from}: {e}"))?;
+        let content = cks_labs::Sandbox::new(params).render(&text)?;
+        let mode = step
+            .mode
+            .as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok());
+        node.write(path, &content, mode)
+            .map_err(|e| e.to_string())?;
+        return Ok(format!("wrote {}:{path}", step.host));
+    }
+    if let Some(path) = &step.remove {
+        backups.save(node, path).map_err(|e| e.to_string())?;
+        node.remove(path).map_err(|e| e.to_string())?;
+        return Ok(format!("removed {}:{path}", step.host));
+    }
+    Err("a node step needs edit, write or remove".into())
+}
+
+/// Run rendered steps against an owned cluster and/or nodes.
+pub(crate) async fn run_steps_on(
+    cluster: Option<&OwnedCluster>,
+    nodes: Option<&Nodes>,
+    lab: &LoadedLab,
+    params: &BTreeMap<String, Json>,
+    steps: &[RenderedStep],
+) -> Result<Vec<String>, String> {
+    let mut log = Vec::new();
+    for step in steps {
+        if let RenderedStep::Node(n) = step {
+            let nodes = nodes.ok_or("node steps need node access")?;
+            log.push(run_node_step(lab, nodes, n, params)?);
+            continue;
+        }
+        let cluster = cluster.ok_or("this step needs a cluster")?;
+        log.extend(run_steps(cluster, &lab.lab.id, std::slice::from_ref(step)).await?);
+    }
+    Ok(log)
 }
 
 /// Run rendered steps against an owned cluster.
@@ -122,6 +256,16 @@ pub(crate) async fn grade_live(
     loaded: &LoadedLab,
     params: &BTreeMap<String, Json>,
 ) -> Result<Vec<cks_checks::Outcome>, String> {
+    grade_on(Some(connection), None, loaded, params).await
+}
+
+/// Collect from a cluster and/or nodes (what is absent stays absent: those checks error).
+pub(crate) async fn grade_on(
+    connection: Option<&Connection>,
+    nodes: Option<&Nodes>,
+    loaded: &LoadedLab,
+    params: &BTreeMap<String, Json>,
+) -> Result<Vec<cks_checks::Outcome>, String> {
     let rendered = loaded.render(params).map_err(|p| {
         p.iter()
             .map(ToString::to_string)
@@ -130,11 +274,21 @@ pub(crate) async fn grade_live(
     })?;
     let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
     let selections = cks_checks::spec::selections(&specs);
-    let objects = collect_objects(connection, &selections)
-        .await
-        .map_err(|e| e.to_string())?;
+    let objects = match connection {
+        Some(c) if !selections.selectors.is_empty() || selections.rbac => {
+            collect_objects(c, &selections)
+                .await
+                .map_err(|e| e.to_string())?
+        }
+        _ => Vec::new(),
+    };
+    let node_files = match nodes {
+        Some(n) => n.read_files(&selections.node_files)?,
+        None => BTreeMap::new(),
+    };
     let snapshot = Snapshot {
         objects,
+        nodes: node_files,
         params: params.clone(),
         answers: Some(BTreeMap::new()),
         ..Default::default()
@@ -209,26 +363,53 @@ impl App {
         lab_id: &str,
         cluster: &OwnedCluster,
     ) -> Result<VerifyReport, AppError> {
+        self.verify_lab_on(lab_id, Some(cluster), None).await
+    }
+
+    /// Verify one lab with whatever it needs: a cluster for API objects, nodes for node files.
+    /// A lab whose needs are not all present is skipped with the reason.
+    pub async fn verify_lab_on(
+        &self,
+        lab_id: &str,
+        cluster: Option<&OwnedCluster>,
+        nodes: Option<&Nodes>,
+    ) -> Result<VerifyReport, AppError> {
         let loaded = self.lab(lab_id)?;
-        if loaded.has_node_steps() {
-            return Ok(VerifyReport::skipped(
-                lab_id,
-                "changes node files: verified on the directory-node tier, not through the API"
-                    .into(),
-            ));
+        let params = loaded.draw_params(0);
+        let rendered = loaded
+            .render(&params)
+            .map_err(|problems| AppError::LabInvalid {
+                id: lab_id.to_owned(),
+                problems,
+            })?;
+        let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
+        let selections = cks_checks::spec::selections(&specs);
+        let needs_nodes = loaded.has_node_steps() || !selections.node_files.is_empty();
+        let needs_cluster = !selections.selectors.is_empty()
+            || selections.rbac
+            || loaded
+                .lab
+                .setup
+                .iter()
+                .chain(&loaded.lab.solution.steps)
+                .any(|s| !matches!(s, cks_labs::model::Step::Node(_)));
+        if needs_nodes && nodes.is_none() {
+            return Ok(VerifyReport::skipped(lab_id, "changes or reads node files: verify it with node access (`--node-dir` for the directory-node tier)".into()));
         }
-        if let Some(r) = loaded
-            .lab
-            .requires
-            .iter()
-            .find(|r| !matches!(r, cks_labs::Requirement::Seccomp))
-        {
+        if needs_cluster && cluster.is_none() {
+            return Ok(VerifyReport::skipped(lab_id, "needs a cluster".into()));
+        }
+        if let Some(r) = loaded.lab.requires.iter().find(|r| {
+            !matches!(
+                r,
+                cks_labs::Requirement::Seccomp | cks_labs::Requirement::Node
+            )
+        }) {
             return Ok(VerifyReport::skipped(
                 lab_id,
                 format!("requires {}", r.as_str()),
             ));
         }
-        let params = loaded.draw_params(0);
         let mut report = VerifyReport {
             lab_id: lab_id.to_owned(),
             status: "verified".into(),
@@ -266,25 +447,39 @@ impl App {
             }
             ok
         };
+        let reset = || {
+            let kinds = kinds.clone();
+            async move {
+                let mut details = Vec::new();
+                if let Some(c) = cluster {
+                    let n = c
+                        .reset(lab_id, &kinds, Duration::from_secs(90))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    details.push(format!("{n} labelled objects deleted"));
+                }
+                if let Some(n) = nodes {
+                    details.push(format!("{} node files restored", n.restore(lab_id)?));
+                }
+                Ok::<_, String>(details)
+            }
+        };
         let t = Instant::now();
-        let r = cluster
-            .reset(lab_id, &kinds, Duration::from_secs(90))
-            .await
-            .map(|n| vec![format!("{n} leftover objects deleted")])
-            .map_err(|e| e.to_string());
+        let r = reset().await;
         if !phase(&mut report, "clean start", t, r) {
             return Ok(report);
         }
+        let connection = cluster.map(OwnedCluster::connection);
         let t = Instant::now();
         let setup = match loaded.render_steps(&params, false) {
-            Ok(steps) => run_steps(cluster, lab_id, &steps).await,
+            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps).await,
             Err(e) => Err(e),
         };
         if !phase(&mut report, "setup", t, setup) {
             return Ok(report);
         }
         let t = Instant::now();
-        let broken = grade_live(cluster.connection(), &loaded, &params)
+        let broken = grade_on(connection, nodes, &loaded, &params)
             .await
             .and_then(|outcomes| {
                 let passing: Vec<String> = outcomes
@@ -307,18 +502,20 @@ impl App {
             t,
             broken,
         ) {
+            let _ = reset().await;
             return Ok(report);
         }
         let t = Instant::now();
         let solution = match loaded.render_steps(&params, true) {
-            Ok(steps) => run_steps(cluster, lab_id, &steps).await,
+            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps).await,
             Err(e) => Err(e),
         };
         if !phase(&mut report, "solution", t, solution) {
+            let _ = reset().await;
             return Ok(report);
         }
         let t = Instant::now();
-        let solved = grade_live(cluster.connection(), &loaded, &params)
+        let solved = grade_on(connection, nodes, &loaded, &params)
             .await
             .and_then(|outcomes| {
                 let failing: Vec<String> = outcomes
@@ -350,14 +547,11 @@ impl App {
             t,
             solved,
         ) {
+            let _ = reset().await;
             return Ok(report);
         }
         let t = Instant::now();
-        let r = cluster
-            .reset(lab_id, &kinds, Duration::from_secs(90))
-            .await
-            .map(|n| vec![format!("{n} objects deleted, nothing labelled remains")])
-            .map_err(|e| e.to_string());
+        let r = reset().await;
         phase(&mut report, "reset leaves nothing", t, r);
         Ok(report)
     }

@@ -146,6 +146,9 @@ enum LabsCommand {
         all: bool,
         #[command(flatten)]
         target: Target,
+        /// Verify node-level labs on directories laid out like kubeadm nodes: DIR/<node>/etc/…
+        #[arg(long, value_name = "DIR")]
+        node_dir: Option<PathBuf>,
     },
 }
 
@@ -359,13 +362,30 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 ExitCode::from(3)
             })
         }
-        Command::Labs(LabsCommand::Verify { ids, all, target }) => {
+        Command::Labs(LabsCommand::Verify {
+            ids,
+            all,
+            target,
+            node_dir,
+        }) => {
             let app = open(&cli).await?;
-            let connection = app
-                .connect(target.kubeconfig.as_deref(), target.context.as_deref())
-                .await
-                .map_err(fail)?;
-            let owned = app.authorize(&connection).map_err(fail)?;
+            let nodes = match node_dir {
+                Some(dir) => {
+                    Some(cks_app::Nodes::from_dir(dir, &app.config().data_dir).map_err(fail)?)
+                }
+                None => None,
+            };
+            let wants_cluster =
+                target.kubeconfig.is_some() || app.own_kubeconfig().is_file() || nodes.is_none();
+            let owned = if wants_cluster {
+                let connection = app
+                    .connect(target.kubeconfig.as_deref(), target.context.as_deref())
+                    .await
+                    .map_err(fail)?;
+                Some(app.authorize(&connection).map_err(fail)?)
+            } else {
+                None
+            };
             let ids: Vec<String> = if *all {
                 app.list_labs(None)
                     .map_err(fail)?
@@ -385,7 +405,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 if !json {
                     eprintln!("verifying {id} …");
                 }
-                reports.push(app.verify_lab(id, &owned).await.map_err(fail)?);
+                reports.push(
+                    app.verify_lab_on(id, owned.as_ref(), nodes.as_ref())
+                        .await
+                        .map_err(fail)?,
+                );
             }
             Ok(out.verify(&reports))
         }

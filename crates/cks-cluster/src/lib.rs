@@ -9,11 +9,13 @@
 mod apply;
 mod collect;
 mod error;
+mod node;
 mod ops;
 mod registry;
 
 pub use apply::{AppliedObject, FIELD_MANAGER, LAB_LABEL};
 pub use collect::collect_objects;
 pub use error::ClusterError;
+pub use node::{ContainerNode, DirNode, NodeAccess, NodeBackups, patch_flags};
 pub use ops::{Condition, parse_duration};
 pub use registry::{ClusterIdentity, Connection, OwnedCluster, RegisteredCluster, Registry};

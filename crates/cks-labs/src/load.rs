@@ -442,6 +442,60 @@ fn lint(dir: &Path, lab: &Lab, r: &mut Reporter<'_>) {
     if lab.checks.iter().all(|c| c.points == 0) {
         r.at_value("checks", "at least one check must score points");
     }
+    for (prefix, steps) in [
+        ("setup", &lab.setup),
+        ("solution.steps", &lab.solution.steps),
+    ] {
+        for (i, step) in steps.iter().enumerate() {
+            let Step::Node(n) = step else { continue };
+            let actions = [n.edit.is_some(), n.write.is_some(), n.remove.is_some()]
+                .iter()
+                .filter(|a| **a)
+                .count();
+            if actions != 1 {
+                r.at(
+                    &format!("{prefix}[{i}].node"),
+                    "a node step does exactly one of edit, write, remove",
+                );
+            }
+            if n.edit.is_some() != n.patch.is_some() {
+                r.at(
+                    &format!("{prefix}[{i}].node"),
+                    "`edit` and `patch` go together",
+                );
+            }
+            if n.write.is_some() != n.from.is_some() {
+                r.at(
+                    &format!("{prefix}[{i}].node"),
+                    "`write` needs `from` (a file of the lab)",
+                );
+            }
+            for path in [&n.edit, &n.write, &n.remove].into_iter().flatten() {
+                if !path.starts_with('/') {
+                    r.at_value(
+                        &format!("{prefix}[{i}].node"),
+                        format!("node paths are absolute, found {path:?}"),
+                    );
+                }
+            }
+            if let Some(patch) = &n.patch {
+                for (key, items) in [
+                    ("set-flag", &patch.set_flag),
+                    ("remove-flag", &patch.remove_flag),
+                ] {
+                    for (j, item) in items.iter().enumerate() {
+                        if !item.starts_with("--") {
+                            let p = r.at_value(
+                                &format!("{prefix}[{i}].node.patch.{key}[{j}]"),
+                                format!("{item:?} is not a flag (`--name` or `--name=value`)"),
+                            );
+                            p.help = Some("in a flow list `[--a=x,y]` the comma splits the value: write the list one item per line, or quote the item".into());
+                        }
+                    }
+                }
+            }
+        }
+    }
     for (field, path) in referenced_files(lab) {
         match inside(dir, &path) {
             Err(e) => {

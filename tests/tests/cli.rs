@@ -379,12 +379,12 @@ fn lint_catches_a_flag_value_split_by_a_flow_list() {
     let dir = tmp.path().join("apiserver-harden-flags");
     copy_dir(&repo_root().join("labs/apiserver-harden-flags"), &dir);
     let lab_yaml = dir.join("lab.yaml");
-    let text = std::fs::read_to_string(&lab_yaml).unwrap();
-    let broken = text.replace(
+    let original = std::fs::read_to_string(&lab_yaml).unwrap();
+    let broken = original.replace(
         "          set-flag:\n            - --authorization-mode=Node,RBAC\n            - --enable-admission-plugins=NodeRestriction\n            - --profiling=false",
         "          set-flag: [--authorization-mode=Node,RBAC, --enable-admission-plugins=NodeRestriction, --profiling=false]",
     );
-    assert_ne!(broken, text);
+    assert_ne!(broken, original);
     std::fs::write(&lab_yaml, broken).unwrap();
     let data = tempfile::tempdir().unwrap();
     let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);

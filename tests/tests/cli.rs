@@ -381,8 +381,8 @@ fn lint_catches_a_flag_value_split_by_a_flow_list() {
     let lab_yaml = dir.join("lab.yaml");
     let original = std::fs::read_to_string(&lab_yaml).unwrap();
     let broken = original.replace(
-        "          set-flag:\n            - --authorization-mode=Node,RBAC\n            - --enable-admission-plugins=NodeRestriction\n            - --profiling=false",
-        "          set-flag: [--authorization-mode=Node,RBAC, --enable-admission-plugins=NodeRestriction, --profiling=false]",
+        "          set-flag:\n            - --authorization-mode=Node,RBAC\n            - --enable-admission-plugins=NodeRestriction,{{ admission }}\n            - --profiling=false",
+        "          set-flag: [--authorization-mode=Node,RBAC, \"--enable-admission-plugins=NodeRestriction,{{ admission }}\", --profiling=false]",
     );
     assert_ne!(broken, original);
     std::fs::write(&lab_yaml, broken).unwrap();

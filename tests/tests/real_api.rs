@@ -242,3 +242,85 @@ fn benchmark_grade_start_reset_on_the_real_api_server() {
         }
     });
 }
+
+/// A learner's attempt end to end on the real API server: start (setup with a seed), grade
+/// (fails and explains), a hint (costs a point), the fix, grade (passes, recorded with the
+/// penalty), reset (nothing of the lab remains).
+#[test]
+fn an_attempt_start_grade_hint_fix_grade_reset() {
+    let Some(mut plane) = control_plane("an_attempt_start_grade_hint_fix_grade_reset") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let root = cks_tests::repo_root();
+        let app = cks_app::App::open(cks_app::AppConfig {
+            data_dir: data.path().into(),
+            labs_dir: root.join("labs"),
+            content_dir: root.join("content"),
+        })
+        .await
+        .unwrap();
+        let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
+        assert!(app.authorize(&connection).is_err(), "not registered yet");
+        app.register_cluster(&connection, "realapi").unwrap();
+        let owned = app.authorize(&connection).unwrap();
+        let lab = "pss-restrict-namespace";
+
+        let started = app.start(lab, Some(42), &owned, None).await.unwrap();
+        let ns = started.params["ns"].as_str().unwrap().to_owned();
+        assert!(
+            started.task_markdown.contains(&ns),
+            "the task names the attempt's namespace"
+        );
+
+        let first = app.grade_attempt(lab, &owned, None).await.unwrap();
+        assert!(!first.grade.passed);
+        assert_eq!(first.grade.points_awarded, 0);
+        assert!(
+            first
+                .outcomes
+                .iter()
+                .filter(|o| o.points_possible > 0)
+                .all(|o| o.status == cks_app::Status::Fail)
+        );
+
+        let hint = app.hint(lab).await.unwrap();
+        assert_eq!((hint.number, hint.total_penalty), (1, 1));
+        assert!(hint.markdown.contains(&ns));
+
+        app.run_lab_steps(lab, &owned, &started.params, true)
+            .await
+            .unwrap();
+        let second = app.grade_attempt(lab, &owned, None).await.unwrap();
+        assert!(second.grade.passed, "{:#?}", second.outcomes);
+        assert_eq!(
+            (
+                second.grade.points_awarded,
+                second.grade.points_possible,
+                second.grade.hint_penalty
+            ),
+            (6, 7, 1)
+        );
+        assert!(app.solution(lab).await.unwrap().contains(&ns));
+
+        let deleted = app.reset_attempt(lab, &owned, None).await.unwrap();
+        assert!(deleted >= 2);
+        let after = app
+            .check_live(lab, &connection, &started.params)
+            .await
+            .unwrap();
+        assert!(
+            after.iter().all(|o| o.status != cks_app::Status::Pass),
+            "nothing of the lab remains: {after:#?}"
+        );
+        let progress = app.progress().await.unwrap();
+        let lab_progress = progress.labs.iter().find(|l| l.lab_id == lab).unwrap();
+        assert!(lab_progress.passed && lab_progress.grades == 2);
+    });
+}

@@ -42,6 +42,8 @@ pub enum AppError {
     NoCluster(PathBuf),
     #[error("lab {id:?} on the cluster: {message}")]
     LiveGrade { id: String, message: String },
+    #[error("no attempt at lab {0:?} yet: start one with `ckslab start {0}`")]
+    NoAttempt(String),
 }
 
 impl AppError {
@@ -65,6 +67,7 @@ impl AppError {
             AppError::Cluster(_) => "cluster",
             AppError::NoCluster(_) => "no-cluster",
             AppError::LiveGrade { .. } => "live-grade",
+            AppError::NoAttempt(_) => "no-attempt",
         }
     }
 

@@ -4,6 +4,7 @@
 //! shell parses arguments, calls one function, and renders the result. Nothing outside this
 //! crate computes a grade or touches the store.
 
+mod attempts;
 mod error;
 mod lessons;
 mod progress;
@@ -18,8 +19,10 @@ use cks_store::{NewAttempt, Source, Store};
 use serde::Serialize;
 use serde_json::Value as Json;
 
+pub use attempts::{CLUSTER_NAME, HintReport, StartReport};
 pub use cks_checks::{Finding, Outcome, Status};
 pub use cks_cluster::{ClusterError, ClusterIdentity, Connection, OwnedCluster, Registry};
+pub use cks_cluster::{Doctor, Tool};
 pub use cks_content::lessons::SearchHit;
 pub use cks_labs::Problem;
 pub use cks_labs::selftest::{FixtureKind, FixtureResult, SelfTest};

@@ -975,7 +975,32 @@ impl<'a> Grader<'a> {
 fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Option<Finding> {
     let actual = flags.get(&a.flag);
     let effective = actual.or(a.default.as_deref());
+    // List-valued flags (string slices such as --authorization-mode or
+    // --enable-admission-plugins) accumulate: a repeated flag appends to the list instead of
+    // replacing it, so list assertions look at every occurrence.
+    let occurrences: Vec<&str> = flags
+        .values
+        .get(&a.flag)
+        .map(|v| v.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let list: Vec<&str> = if occurrences.is_empty() {
+        effective.map(nodefile::list_items).unwrap_or_default()
+    } else {
+        occurrences
+            .iter()
+            .flat_map(|v| nodefile::list_items(v))
+            .collect()
+    };
     let shown = match (actual, &a.default) {
+        (Some(_), _) if occurrences.len() > 1 => format!(
+            "{} occurrences: {}",
+            occurrences.len(),
+            occurrences
+                .iter()
+                .map(|o| format!("{o:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         (Some(v), _) => format!("{v:?}"),
         (None, Some(d)) => format!("unset (default {d:?})"),
         (None, None) => "unset".into(),
@@ -1018,7 +1043,7 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
         );
     }
     if let Some(item) = &a.contains
-        && !effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str()))
+        && !list.contains(&item.as_str())
     {
         return fail(
             format!("{} must include {item}", a.flag),
@@ -1026,7 +1051,7 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
         );
     }
     if let Some(item) = &a.not_contains
-        && effective.is_some_and(|v| nodefile::list_items(v).contains(&item.as_str()))
+        && list.contains(&item.as_str())
     {
         return fail(
             format!("{} must not include {item}", a.flag),
@@ -1047,5 +1072,87 @@ pub fn objects(values: Vec<Json>) -> Snapshot {
     Snapshot {
         objects: values,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+    use crate::spec::FlagAssertion;
+
+    fn flags(argv: &[&str]) -> nodefile::Flags {
+        nodefile::Flags {
+            values: nodefile::parse_flags(&argv.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            merged_items: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn repeated_list_flags_accumulate_like_string_slices() {
+        let a = FlagAssertion {
+            flag: "--authorization-mode".into(),
+            not_contains: Some("AlwaysAllow".into()),
+            ..Default::default()
+        };
+        // AlwaysAllow first and Node,RBAC later is still AlwaysAllow,Node,RBAC for kube-apiserver.
+        assert!(
+            flag_finding(
+                &a,
+                &flags(&[
+                    "--authorization-mode=AlwaysAllow",
+                    "--authorization-mode=Node,RBAC"
+                ])
+            )
+            .is_some()
+        );
+        assert!(
+            flag_finding(
+                &a,
+                &flags(&[
+                    "--authorization-mode=Node,RBAC",
+                    "--authorization-mode=AlwaysAllow"
+                ])
+            )
+            .is_some()
+        );
+        assert!(flag_finding(&a, &flags(&["--authorization-mode=Node,RBAC"])).is_none());
+        let c = FlagAssertion {
+            flag: "--enable-admission-plugins".into(),
+            contains: Some("NodeRestriction".into()),
+            ..Default::default()
+        };
+        assert!(
+            flag_finding(
+                &c,
+                &flags(&[
+                    "--enable-admission-plugins=NodeRestriction",
+                    "--enable-admission-plugins=PodSecurity"
+                ])
+            )
+            .is_none()
+        );
+        let d = FlagAssertion {
+            flag: "--authorization-mode".into(),
+            default: Some("AlwaysAllow".into()),
+            not_contains: Some("AlwaysAllow".into()),
+            ..Default::default()
+        };
+        assert!(
+            flag_finding(&d, &flags(&[])).is_some(),
+            "an absent flag takes the component default"
+        );
+    }
+
+    #[test]
+    fn scalar_flags_take_the_last_occurrence() {
+        let a = FlagAssertion {
+            flag: "--profiling".into(),
+            default: Some("true".into()),
+            equals: Some("false".into()),
+            ..Default::default()
+        };
+        assert!(flag_finding(&a, &flags(&["--profiling=true", "--profiling=false"])).is_none());
+        assert!(flag_finding(&a, &flags(&["--profiling=false", "--profiling=true"])).is_some());
+        assert!(flag_finding(&a, &flags(&[])).is_some());
     }
 }

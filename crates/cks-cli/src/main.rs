@@ -49,13 +49,37 @@ enum Command {
     Grade {
         /// Lab id, e.g. pss-restrict-namespace.
         lab: String,
-        /// Folder with objects/, nodes/, answers.yaml, params.yaml (see docs/lab-format.md).
+        /// Grade a snapshot folder (objects/, nodes/, answers.yaml, params.yaml; see
+        /// docs/lab-format.md) instead of the live cluster.
         #[arg(long, value_name = "DIR")]
-        snapshot: PathBuf,
+        snapshot: Option<PathBuf>,
         /// Seed for the params when the snapshot has no params.yaml.
         #[arg(long)]
         seed: Option<u64>,
+        #[command(flatten)]
+        target: Target,
     },
+    /// Start an attempt: reset, draw params, run the lab's setup on the cluster, show the task.
+    Start {
+        lab: String,
+        /// Replay a particular draw of the params.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Delete everything the lab created and restore changed node files.
+    Reset {
+        lab: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Reveal the next hint of your current attempt (each costs points).
+    Hint { lab: String },
+    /// Show the solution explanation for your current attempt.
+    Solution { lab: String },
+    /// Check docker/podman, kind and kubectl, and what the host supports.
+    Doctor,
     /// Progress per domain and competency.
     Progress,
     /// Write all progress as versioned JSON (to stdout, or to --output).
@@ -80,6 +104,10 @@ struct Target {
 
 #[derive(Debug, Subcommand)]
 enum ClusterCommand {
+    /// Create CKS Lab's own kind cluster `cks` (one control plane, one worker).
+    Create,
+    /// Delete CKS Lab's own cluster.
+    Delete,
     /// Allow labs to change a cluster that CKS Lab did not create (asks for confirmation).
     Register {
         #[command(flatten)]
@@ -204,6 +232,14 @@ fn quiet_broken_pipe() {
         }
         default(info);
     }));
+}
+
+/// Connect to the target (the app's own cluster by default) and pass the guard.
+async fn owned_cluster(app: &App, target: &Target) -> Result<cks_app::OwnedCluster, AppError> {
+    let connection = app
+        .connect(target.kubeconfig.as_deref(), target.context.as_deref())
+        .await?;
+    app.authorize(&connection)
 }
 
 /// Ask on the terminal before letting labs change a cluster CKS Lab did not create.
@@ -427,13 +463,96 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             lab,
             snapshot,
             seed,
+            target,
         } => {
             let app = open(&cli).await?;
-            let report = app
-                .grade_snapshot(lab, snapshot, *seed)
+            let report = match snapshot {
+                Some(dir) => app.grade_snapshot(lab, dir, *seed).await.map_err(fail)?,
+                None => {
+                    let owned = owned_cluster(&app, target).await.map_err(fail)?;
+                    app.grade_attempt(lab, &owned, None).await.map_err(fail)?
+                }
+            };
+            Ok(out.grade(&report))
+        }
+        Command::Start { lab, seed, target } => {
+            let app = open(&cli).await?;
+            let owned = owned_cluster(&app, target).await.map_err(fail)?;
+            // Ctrl-C during setup: the attempt is marked incomplete, `reset` cleans up.
+            let started = tokio::select! {
+                r = app.start(lab, *seed, &owned, None) => r.map_err(fail)?,
+                _ = tokio::signal::ctrl_c() => {
+                    if let Ok(attempt) = app.store().attempts(Some(lab)).await {
+                        if let Some(a) = attempt.first() {
+                            let _ = app.mark_incomplete(a.id).await;
+                        }
+                    }
+                    eprintln!("interrupted: the attempt is marked incomplete; `ckslab reset {lab}` cleans up");
+                    return Ok(ExitCode::from(130));
+                }
+            };
+            Ok(out.started(&started))
+        }
+        Command::Reset { lab, target } => {
+            let app = open(&cli).await?;
+            let owned = owned_cluster(&app, target).await.map_err(fail)?;
+            let deleted = app.reset_attempt(lab, &owned, None).await.map_err(fail)?;
+            if json {
+                println!("{}", serde_json::json!({"lab": lab, "deleted": deleted}));
+            } else {
+                println!("reset {lab}: {deleted} object(s) deleted, node files restored");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hint { lab } => {
+            let app = open(&cli).await?;
+            let hint = app.hint(lab).await.map_err(fail)?;
+            Ok(out.hint(&hint))
+        }
+        Command::Solution { lab } => {
+            let app = open(&cli).await?;
+            let text = app.solution(lab).await.map_err(fail)?;
+            println!(
+                "{}",
+                if json {
+                    serde_json::json!({"lab": lab, "markdown": text}).to_string()
+                } else {
+                    text
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor => {
+            let app = open(&cli).await?;
+            Ok(out.doctor(&app.doctor()))
+        }
+        Command::Cluster(ClusterCommand::Create) => {
+            let app = open(&cli).await?;
+            let identity = app
+                .create_cluster(|line| {
+                    if !json && !line.is_empty() {
+                        eprintln!("  {line}");
+                    }
+                })
                 .await
                 .map_err(fail)?;
-            Ok(out.grade(&report))
+            if json {
+                println!("{}", serde_json::json!({"created": identity}));
+            } else {
+                println!(
+                    "cluster {} is ready ({}); its kubeconfig: {}",
+                    cks_app::CLUSTER_NAME,
+                    identity.server,
+                    app.own_kubeconfig().display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cluster(ClusterCommand::Delete) => {
+            let app = open(&cli).await?;
+            app.delete_cluster().await.map_err(fail)?;
+            println!("cluster {} deleted", cks_app::CLUSTER_NAME);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Progress => {
             let app = open(&cli).await?;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use cks_app::SelfTest;
 use cks_app::Status;
+use cks_app::{Doctor, HintReport, StartReport};
 use cks_app::{
     GradeReport, ImportSummary, LabDetail, LabList, LessonSummary, LessonView, LintResult,
     ProgressReport, SearchHit, VerifyReport,
@@ -483,6 +484,89 @@ impl Out {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
+        }
+    }
+
+    pub(crate) fn started(&self, s: &StartReport) -> ExitCode {
+        if self.json {
+            self.print_json(s);
+            return ExitCode::SUCCESS;
+        }
+        for line in &s.log {
+            eprintln!("  {line}");
+        }
+        println!("{}", strip_control(&s.task_markdown).trim_end());
+        println!(
+            "\nattempt {} (seed {}) — when done: ckslab grade {}   stuck: ckslab hint {}",
+            s.attempt_id, s.seed, s.lab_id, s.lab_id
+        );
+        ExitCode::SUCCESS
+    }
+
+    pub(crate) fn hint(&self, h: &HintReport) -> ExitCode {
+        if self.json {
+            self.print_json(h);
+            return ExitCode::SUCCESS;
+        }
+        println!("Hint {} of {}:\n", h.number, h.of);
+        println!("{}", strip_control(&h.markdown).trim_end());
+        println!(
+            "\n(hints so far cost {} point(s) on this attempt)",
+            h.total_penalty
+        );
+        ExitCode::SUCCESS
+    }
+
+    pub(crate) fn doctor(&self, d: &Doctor) -> ExitCode {
+        if self.json {
+            self.print_json(d);
+            return ExitCode::SUCCESS;
+        }
+        let mut t = table(&["tool", "version", "how to get it"]);
+        for tool in &d.tools {
+            let version = tool.version.clone().map_or_else(
+                || self.paint("missing", "31"),
+                |v: String| self.paint(&v, "32"),
+            );
+            t.add_row(vec![
+                tool.name.clone(),
+                version,
+                if tool.version.is_some() {
+                    String::new()
+                } else {
+                    tool.install.clone()
+                },
+            ]);
+        }
+        println!("{t}");
+        let yes = |b: bool| {
+            if b {
+                self.paint("yes", "32")
+            } else {
+                self.paint("no", "33")
+            }
+        };
+        println!(
+            "container engine: {}",
+            d.engine.clone().unwrap_or_else(
+                || self.paint("none (labs can still be read and graded offline)", "33")
+            )
+        );
+        println!(
+            "AppArmor: {}  ·  kernel BTF (Falco): {}  ·  cgroup v2: {}  ·  arch: {}",
+            yes(d.apparmor),
+            yes(d.btf),
+            yes(d.cgroup_v2),
+            d.arch
+        );
+        if d.engine.is_some()
+            && d.tools
+                .iter()
+                .any(|t| t.name == "kind" && t.version.is_some())
+        {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
         }
     }
 

@@ -8,14 +8,18 @@
 
 mod apply;
 mod collect;
+mod doctor;
 mod error;
+mod kind;
 mod node;
 mod ops;
 mod registry;
 
 pub use apply::{AppliedObject, FIELD_MANAGER, LAB_LABEL};
 pub use collect::collect_objects;
+pub use doctor::{Doctor, Tool};
 pub use error::ClusterError;
+pub use kind::{KindProvider, kind_config};
 pub use node::{ContainerNode, DirNode, NodeAccess, NodeBackups, patch_flags};
 pub use ops::{Condition, parse_duration};
 pub use registry::{ClusterIdentity, Connection, OwnedCluster, RegisteredCluster, Registry};

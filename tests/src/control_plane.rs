@@ -446,6 +446,16 @@ impl ControlPlane {
         self.kubelet = Some((stop, handle));
     }
 
+    /// Kill the API server (to test what happens when it goes away mid-session).
+    pub fn stop_apiserver(&mut self) {
+        for (name, child) in &mut self.children {
+            if *name == "kube-apiserver" {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
     /// The last lines of every log.
     pub fn logs(&self) -> String {
         let mut out = String::new();

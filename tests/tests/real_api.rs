@@ -324,3 +324,95 @@ fn an_attempt_start_grade_hint_fix_grade_reset() {
         assert!(lab_progress.passed && lab_progress.grades == 2);
     });
 }
+
+/// Faults: a setup file naming a kind the cluster does not serve fails with the file and the
+/// kind and marks the attempt incomplete; an API server that disappears mid-session makes
+/// grading fail with a clear message and records nothing.
+#[test]
+fn unknown_kinds_and_a_vanished_api_server_are_clear_errors_and_record_nothing() {
+    let Some(mut plane) = control_plane(
+        "unknown_kinds_and_a_vanished_api_server_are_clear_errors_and_record_nothing",
+    ) else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let labs = tempfile::tempdir().unwrap();
+    let root = cks_tests::repo_root();
+    cks_tests::copy_dir(
+        &root.join("labs/pss-restrict-namespace"),
+        &labs.path().join("pss-restrict-namespace"),
+    );
+    cks_tests::copy_dir(
+        &root.join("labs/rbac-least-privilege"),
+        &labs.path().join("rbac-least-privilege"),
+    );
+    std::fs::write(
+        labs.path().join("pss-restrict-namespace/setup/widget.yaml"),
+        "apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: \"{{ ns }}\"\n",
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = cks_app::App::open(cks_app::AppConfig {
+            data_dir: data.path().into(),
+            labs_dir: labs.path().into(),
+            content_dir: root.join("content"),
+        })
+        .await
+        .unwrap();
+        let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
+        app.register_cluster(&connection, "realapi").unwrap();
+        let owned = app.authorize(&connection).unwrap();
+
+        let err = app
+            .start("pss-restrict-namespace", Some(1), &owned, None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("setup/widget.yaml") && err.contains("widgets.example.com/v1/Widget"),
+            "{err}"
+        );
+        assert!(err.contains("marked incomplete"), "{err}");
+        let attempts = app
+            .store()
+            .attempts(Some("pss-restrict-namespace"))
+            .await
+            .unwrap();
+        assert_eq!(attempts[0].status, "incomplete");
+
+        app.start("rbac-least-privilege", Some(1), &owned, None)
+            .await
+            .unwrap();
+        let before = app
+            .store()
+            .export()
+            .await
+            .unwrap()
+            .attempts
+            .iter()
+            .map(|a| a.grades.len())
+            .sum::<usize>();
+        plane.stop_apiserver();
+        let err = app
+            .grade_attempt("rbac-least-privilege", &owned, None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nothing was recorded"), "{err}");
+        let after = app
+            .store()
+            .export()
+            .await
+            .unwrap()
+            .attempts
+            .iter()
+            .map(|a| a.grades.len())
+            .sum::<usize>();
+        assert_eq!(before, after, "no half-written grade");
+    });
+}

@@ -137,8 +137,14 @@ impl OwnedCluster {
         let list = ListParams::default().labels(&selector);
         let mut resolved: BTreeMap<(String, String), ApiResource> = BTreeMap::new();
         for (api_version, kind) in kinds {
-            let (resource, _) = resolve(client, api_version, kind, "reset").await?;
-            resolved.insert((api_version.clone(), kind.clone()), resource);
+            // A kind the cluster does not serve has no objects to delete.
+            match resolve(client, api_version, kind, "reset").await {
+                Ok((resource, _)) => {
+                    resolved.insert((api_version.clone(), kind.clone()), resource);
+                }
+                Err(ClusterError::UnknownKind { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         let mut deleted = 0;
         let mut order: Vec<&(String, String)> = resolved.keys().collect();

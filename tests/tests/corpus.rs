@@ -80,8 +80,8 @@ fn fails(check: Json, snapshot: &Snapshot) -> Result<bool, String> {
     }
 }
 
-fn cel_object_check(kind: &str, expr: &str) -> Json {
-    json!({"id": "c", "object": {"select": {"kind": kind}, "variables": [
+fn cel_object_check(object: &Json, expr: &str) -> Json {
+    json!({"id": "c", "object": {"select": {"kind": object["kind"], "apiVersion": object["apiVersion"]}, "variables": [
         {"name": "spec", "expression": SPEC_VAR},
         {"name": "containers", "expression": CONTAINERS_VAR}], "expr": expr}})
 }
@@ -105,7 +105,7 @@ fn pod_verdict(category: &str, objects: &[Json], index: usize) -> Option<Result<
         if category == "seccomp-unconfined" {
             // The pre-1.19 annotations, which PSA no longer reads but the category keeps.
             let legacy = "variables.annotations.exists(k, (k == 'seccomp.security.alpha.kubernetes.io/pod' || k.startsWith('container.seccomp.security.alpha.kubernetes.io/')) && variables.annotations[k] == 'unconfined')".to_string();
-            let check = json!({"id": "c", "object": {"select": {"kind": object["kind"]}, "variables": [{"name": "annotations", "expression":
+            let check = json!({"id": "c", "object": {"select": {"kind": object["kind"], "apiVersion": object["apiVersion"]}, "variables": [{"name": "annotations", "expression":
                 "object.kind == 'Pod' ? object.metadata.?annotations.orValue({}) : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.metadata.?annotations.orValue({}) : object.spec.template.?metadata.?annotations.orValue({}))"}],
                 "expr": format!("!({legacy})")}});
             let alone = Snapshot {
@@ -126,14 +126,14 @@ fn pod_verdict(category: &str, objects: &[Json], index: usize) -> Option<Result<
     match category {
         "secret-env-ref" => Some(fails(
             cel_object_check(
-                kind,
+                object,
                 "!variables.containers.exists(c, c.?env.orValue([]).exists(e, e.?valueFrom.?secretKeyRef.hasValue()) || c.?envFrom.orValue([]).exists(e, e.?secretRef.hasValue()))",
             ),
             &alone,
         )),
         "secret-env-literal" => Some(fails(
             cel_object_check(
-                kind,
+                object,
                 &format!(
                     "!variables.containers.exists(c, c.?env.orValue([]).exists(e, e.?value.orValue('') != '' && (e.name.matches('{SENSITIVE}') || e.value.matches('{AWS_KEY}') || e.value.matches('{PEM_KEY}'))))"
                 ),

@@ -111,6 +111,20 @@ impl CompiledChecks {
                 continue;
             };
             let mut p = Vec::new();
+            let selector = match kind {
+                CheckKindRef::Object(o) => Some(("object.select", &o.select)),
+                CheckKindRef::Absent(a) => Some(("absent.select", &a.select)),
+                CheckKindRef::Count(c) => Some(("count.select", &c.select)),
+                CheckKindRef::Pss(ps) if ps.select.kind.is_some() => {
+                    Some(("pss.select", &ps.select))
+                }
+                _ => None,
+            };
+            if let Some((field, sel)) = selector
+                && let Some(message) = crate::spec::selector_problem(sel)
+            {
+                problem(field, message);
+            }
             match kind {
                 CheckKindRef::Object(o) => {
                     compiled.expr = compile_expr(index, spec, "object.expr", &o.expr, &mut p);
@@ -1154,5 +1168,36 @@ mod flag_tests {
         assert!(flag_finding(&a, &flags(&["--profiling=true", "--profiling=false"])).is_none());
         assert!(flag_finding(&a, &flags(&["--profiling=false", "--profiling=true"])).is_some());
         assert!(flag_finding(&a, &flags(&[])).is_some());
+    }
+}
+
+#[cfg(test)]
+mod compile_tests {
+    use super::*;
+
+    fn compile(check: serde_json::Value) -> Result<CompiledChecks, Vec<CompileProblem>> {
+        CompiledChecks::compile(&[serde_json::from_value(check).unwrap()])
+    }
+
+    #[test]
+    fn selectors_must_be_collectable_from_a_cluster() {
+        // Without a kind, a cluster is asked for nothing and `absent` would pass trivially.
+        let p = compile(serde_json::json!({"id": "a", "absent": {"select": {"namespace": "x"}}}))
+            .unwrap_err();
+        assert!(p[0].message.contains("select.kind is required"), "{p:?}");
+        let p = compile(
+            serde_json::json!({"id": "a", "count": {"select": {"kind": "Widget"}, "min": 1}}),
+        )
+        .unwrap_err();
+        assert!(
+            p[0].message.contains("select.apiVersion is required"),
+            "{p:?}"
+        );
+        assert!(compile(serde_json::json!({"id": "a", "count": {"select": {"kind": "Widget", "apiVersion": "example.com/v1"}, "min": 1}})).is_ok());
+        assert!(
+            compile(serde_json::json!({"id": "a", "absent": {"select": {"kind": "Pod"}}})).is_ok()
+        );
+        // pss without a kind reads every pod-bearing kind, each with its version.
+        assert!(compile(serde_json::json!({"id": "a", "pss": {"level": "baseline", "select": {"namespace": "x"}}})).is_ok());
     }
 }

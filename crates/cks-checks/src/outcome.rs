@@ -106,6 +106,9 @@ impl std::fmt::Display for Finding {
             wrote = true;
         }
         write!(f, "{}{}", if wrote { ": " } else { "" }, self.message)?;
+        if let Some(rule) = &self.rule {
+            write!(f, " [{rule}]")?;
+        }
         match (&self.expected, &self.found) {
             (Some(e), Some(x)) => write!(f, " (expected {e}, found {x})"),
             (Some(e), None) => write!(f, " (expected {e})"),

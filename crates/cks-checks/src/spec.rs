@@ -492,6 +492,53 @@ pub const POD_BEARING_KINDS: &[(&str, &str)] = &[
     ("v1", "ReplicationController"),
 ];
 
+/// The API version a kind is read at when a selector names only the kind (built-in kinds).
+/// Anything else must name its `apiVersion`, or a live cluster could not be asked for it.
+pub fn default_api_version(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Pod"
+        | "Namespace"
+        | "Service"
+        | "ServiceAccount"
+        | "Secret"
+        | "ConfigMap"
+        | "Node"
+        | "PersistentVolumeClaim"
+        | "PersistentVolume"
+        | "ReplicationController"
+        | "LimitRange"
+        | "ResourceQuota"
+        | "Endpoints" => "v1",
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => "apps/v1",
+        "Job" | "CronJob" => "batch/v1",
+        "NetworkPolicy" | "Ingress" | "IngressClass" => "networking.k8s.io/v1",
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => {
+            "rbac.authorization.k8s.io/v1"
+        }
+        "RuntimeClass" => "node.k8s.io/v1",
+        "ValidatingWebhookConfiguration"
+        | "MutatingWebhookConfiguration"
+        | "ValidatingAdmissionPolicy"
+        | "ValidatingAdmissionPolicyBinding" => "admissionregistration.k8s.io/v1",
+        _ => return None,
+    })
+}
+
+/// Why a selector cannot be collected from a live cluster, if it cannot. Offline fixtures see
+/// every object, a cluster only what is asked for: a selector without a kind would make an
+/// `absent` check pass trivially there.
+pub fn selector_problem(selector: &Selector) -> Option<String> {
+    match &selector.kind {
+        None => Some("select.kind is required (a cluster is asked for one kind at a time)".into()),
+        Some(kind) if selector.api_version.is_none() && default_api_version(kind).is_none() => {
+            Some(format!(
+                "select.apiVersion is required for kind {kind:?} (it is not a built-in kind with a known version)"
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Everything `specs` read.
 pub fn selections(specs: &[CheckSpec]) -> Selections {
     let mut s = Selections::default();

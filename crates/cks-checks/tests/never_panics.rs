@@ -87,11 +87,11 @@ fn json_value() -> impl Strategy<Value = Json> {
 
 fn checks() -> Vec<CheckSpec> {
     let specs = json!([
-        {"id": "o", "object": {"select": {}, "expr": "object.spec.containers.all(c, c.securityContext.privileged == false)", "messageExpression": "'x' + object.kind",
+        {"id": "o", "object": {"select": {"kind": "Pod"}, "expr": "object.spec.containers.all(c, c.securityContext.privileged == false)", "messageExpression": "'x' + object.kind",
             "variables": [{"name": "n", "expression": "size(object)"}]}},
         {"id": "o2", "object": {"select": {"kind": "Pod"}, "expr": "object.?spec.?replicas.orValue(0) + 1 > 0", "quantifier": "any"}},
         {"id": "a", "absent": {"select": {"kind": "Pod"}, "where": "object.metadata.name.startsWith('x')"}},
-        {"id": "c", "count": {"select": {}, "where": "has(object.spec)", "min": 1, "max": 3}},
+        {"id": "c", "count": {"select": {"kind": "Deployment"}, "where": "has(object.spec)", "min": 1, "max": 3}},
         {"id": "r", "rbac": {"subject": {"serviceAccount": "a/b"}, "can": [{"verb": "get", "resource": "pods", "namespace": "a"}], "cannot": [{"verb": "get", "nonResourceURL": "/x"}]}},
         {"id": "p", "pss": {"level": "restricted", "select": {}}},
         {"id": "b", "pss": {"level": "baseline", "select": {}, "min": 0}},

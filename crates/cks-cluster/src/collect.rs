@@ -17,36 +17,6 @@ const RBAC_KINDS: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
 ];
 
-/// Default API versions for kinds selected without `apiVersion`.
-fn default_api_version(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Pod"
-        | "Namespace"
-        | "Service"
-        | "ServiceAccount"
-        | "Secret"
-        | "ConfigMap"
-        | "Node"
-        | "PersistentVolumeClaim"
-        | "PersistentVolume"
-        | "ReplicationController"
-        | "LimitRange"
-        | "ResourceQuota"
-        | "Endpoints" => "v1",
-        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => "apps/v1",
-        "Job" | "CronJob" => "batch/v1",
-        "NetworkPolicy" | "Ingress" | "IngressClass" => "networking.k8s.io/v1",
-        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => {
-            "rbac.authorization.k8s.io/v1"
-        }
-        "RuntimeClass" => "node.k8s.io/v1",
-        "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
-            "admissionregistration.k8s.io/v1"
-        }
-        _ => return None,
-    })
-}
-
 /// One list request: kind, optional namespace, optional label selector.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Query {
@@ -65,14 +35,20 @@ pub async fn collect_objects(
 ) -> Result<Vec<Json>, ClusterError> {
     let mut queries = BTreeSet::new();
     for s in &selections.selectors {
-        let Some(kind) = &s.kind else { continue };
-        let Some(api_version) = s
+        // Lint guarantees a kind and a resolvable version; refuse rather than skip if not:
+        // a check that sees nothing because nothing was asked for must not pass.
+        if let Some(problem) = cks_checks::spec::selector_problem(s) {
+            return Err(ClusterError::Api {
+                what: "snapshot".into(),
+                message: problem,
+            });
+        }
+        let kind = s.kind.clone().unwrap_or_default();
+        let api_version = s
             .api_version
             .clone()
-            .or_else(|| default_api_version(kind).map(str::to_owned))
-        else {
-            continue;
-        };
+            .or_else(|| cks_checks::spec::default_api_version(&kind).map(str::to_owned))
+            .unwrap_or_default();
         let labels = (!s.labels.is_empty()).then(|| {
             s.labels
                 .iter()

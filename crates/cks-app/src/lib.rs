@@ -109,6 +109,9 @@ pub struct LabSummary {
     pub points: u32,
     pub requires: Vec<String>,
     pub checks: usize,
+    /// Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 /// A lab folder that failed to load, with its problems.
@@ -173,9 +176,11 @@ pub struct GradeReport {
     pub guard_failed: bool,
 }
 
-fn summary(loaded: &LoadedLab) -> LabSummary {
+fn summary(loaded: &LoadedLab, doctor: Option<&cks_cluster::Doctor>) -> LabSummary {
     let lab = &loaded.lab;
+    let requires: Vec<&str> = lab.requires.iter().map(|r| r.as_str()).collect();
     LabSummary {
+        unavailable: doctor.and_then(|d| d.unmet(&requires)),
         id: lab.id.clone(),
         title: lab.title.clone(),
         competencies: lab.competencies.clone(),
@@ -317,11 +322,12 @@ impl App {
         }
         let mut labs = Vec::new();
         let mut invalid = Vec::new();
+        let doctor = cks_cluster::Doctor::probe();
         for dir in cks_labs::discover(&self.config.labs_dir) {
             match cks_labs::load(&dir) {
                 Ok(loaded) => {
                     if competency.is_none_or(|c| loaded.lab.competencies.iter().any(|x| x == c)) {
-                        labs.push(summary(&loaded));
+                        labs.push(summary(&loaded, Some(&doctor)));
                     }
                 }
                 Err(problems) => invalid.push(LabFailure { dir, problems }),
@@ -353,7 +359,7 @@ impl App {
             })
             .collect();
         Ok(LabDetail {
-            summary: summary(&loaded),
+            summary: summary(&loaded, Some(&cks_cluster::Doctor::probe())),
             content_hash: loaded.content_hash.clone(),
             sample_params: params,
             task_markdown: rendered.task,

@@ -120,6 +120,7 @@ mod tests {
             points: 5,
             requires: vec![],
             checks: 2,
+            unavailable: None,
         }
     }
 

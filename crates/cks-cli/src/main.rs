@@ -234,6 +234,30 @@ fn quiet_broken_pipe() {
     }));
 }
 
+/// A progress bar on stderr for long work (a spinner when `len` is 0); hidden for `--json` and
+/// when stderr is not a terminal.
+fn progress_bar(json: bool, len: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = if len == 0 {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::new(len)
+    };
+    let template = if len == 0 {
+        "{spinner} {msg} ({elapsed})"
+    } else {
+        "{bar:30} {pos}/{len} {msg} ({elapsed})"
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Connect to the target (the app's own cluster by default) and pass the guard.
 async fn owned_cluster(app: &App, target: &Target) -> Result<cks_app::OwnedCluster, AppError> {
     let connection = app
@@ -436,17 +460,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 eprintln!("name labs to verify, or --all");
                 return Ok(ExitCode::from(2));
             }
+            let bar = progress_bar(json, ids.len() as u64);
             let mut reports = Vec::new();
             for id in &ids {
-                if !json {
-                    eprintln!("verifying {id} …");
-                }
+                bar.set_message(format!("verifying {id}"));
                 reports.push(
                     app.verify_lab_on(id, owned.as_ref(), nodes.as_ref())
                         .await
                         .map_err(fail)?,
                 );
+                bar.inc(1);
             }
+            bar.finish_and_clear();
             Ok(out.verify(&reports))
         }
         Command::Labs(LabsCommand::List { competency }) => {
@@ -479,14 +504,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let app = open(&cli).await?;
             let owned = owned_cluster(&app, target).await.map_err(fail)?;
             // Ctrl-C during setup: the attempt is marked incomplete, `reset` cleans up.
+            let spinner = progress_bar(json, 0);
+            spinner.set_message(format!("setting up {lab}"));
             let started = tokio::select! {
-                r = app.start(lab, *seed, &owned, None) => r.map_err(fail)?,
+                r = app.start(lab, *seed, &owned, None) => { spinner.finish_and_clear(); r.map_err(fail)? },
                 _ = tokio::signal::ctrl_c() => {
-                    if let Ok(attempt) = app.store().attempts(Some(lab)).await {
-                        if let Some(a) = attempt.first() {
+                    if let Ok(attempt) = app.store().attempts(Some(lab)).await
+                        && let Some(a) = attempt.first() {
                             let _ = app.mark_incomplete(a.id).await;
                         }
-                    }
                     eprintln!("interrupted: the attempt is marked incomplete; `ckslab reset {lab}` cleans up");
                     return Ok(ExitCode::from(130));
                 }

@@ -181,10 +181,13 @@ impl Out {
                     l.difficulty.clone(),
                     l.minutes.to_string(),
                     l.points.to_string(),
-                    if l.requires.is_empty() {
-                        "-".into()
-                    } else {
-                        l.requires.join(", ")
+                    match (&l.unavailable, l.requires.is_empty()) {
+                        (Some(why), _) => self.paint(
+                            &format!("{} — unavailable here: {why}", l.requires.join(", ")),
+                            "33",
+                        ),
+                        (None, true) => "-".into(),
+                        (None, false) => l.requires.join(", "),
                     },
                 ]);
             }

@@ -395,3 +395,23 @@ fn lint_catches_a_flag_value_split_by_a_flow_list() {
         "{out}"
     );
 }
+
+#[test]
+fn lint_renders_step_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rbac-least-privilege");
+    copy_dir(&repo_root().join("labs/rbac-least-privilege"), &dir);
+    let lab_yaml = dir.join("lab.yaml");
+    let original = std::fs::read_to_string(&lab_yaml).unwrap();
+    let broken = original.replace("\"tooling-{{ ns }}\"", "\"tooling-{{ namespace }}\"");
+    assert_ne!(broken, original);
+    std::fs::write(&lab_yaml, &broken).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let o = run(data.path(), &["labs", "lint", dir.to_str().unwrap()]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("service_account"),
+        "the undefined template variable is reported: {out}"
+    );
+}

@@ -343,6 +343,17 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
         r.problems.extend(problems);
     }
     lint_setup_files(&loaded, &sample, &mut r);
+    // Steps are templates too (kubectl arguments, node steps, waits): render them as start would.
+    for (field, solution) in [("setup", false), ("solution.steps", true)] {
+        if let Err(e) = loaded.render_steps(&sample, solution) {
+            let (line, column) = positions.find(field).unwrap_or((1, 1));
+            r.problems.push(
+                Problem::new(&file, format!("does not render with sample params: {e}"))
+                    .at(line, column)
+                    .field(field),
+            );
+        }
+    }
     lint_fixtures(&loaded, &mut r);
     if r.problems.is_empty() {
         Ok(loaded)

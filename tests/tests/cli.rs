@@ -411,7 +411,8 @@ fn lint_renders_step_templates() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("service_account"),
-        "the undefined template variable is reported: {out}"
+        out.contains("solution.steps: does not render with sample params")
+            && out.contains("`namespace` not found"),
+        "{out}"
     );
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::verify::{Nodes, grade_on, run_steps_on};
-use crate::{App, AppError, GradeReport};
+use crate::{App, AppError, GradeReport, params_json, render_lab};
 
 /// The name of CKS Lab's own kind cluster.
 pub const CLUSTER_NAME: &str = "cks";
@@ -139,14 +139,8 @@ impl App {
                 message,
             })?;
         }
-        let rendered = loaded
-            .render(&params)
-            .map_err(|problems| AppError::LabInvalid {
-                id: lab_id.to_owned(),
-                problems,
-            })?;
-        let params_json =
-            Json::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let rendered = render_lab(&loaded, &params, lab_id)?;
+        let params_json = params_json(&params);
         let attempt_id = self
             .store
             .start_attempt(NewAttempt {
@@ -199,12 +193,7 @@ impl App {
         let loaded = self.lab(lab_id)?;
         let attempt = self.latest_attempt(lab_id).await?;
         let params = Self::params_of(&attempt);
-        let rendered = loaded
-            .render(&params)
-            .map_err(|problems| AppError::LabInvalid {
-                id: lab_id.to_owned(),
-                problems,
-            })?;
+        let rendered = render_lab(&loaded, &params, lab_id)?;
         let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
         let nodes = self.nodes_for(
             nodes,
@@ -291,12 +280,7 @@ impl App {
             Ok(a) => Self::params_of(&a),
             Err(_) => loaded.draw_params(0),
         };
-        let rendered = loaded
-            .render(&params)
-            .map_err(|problems| AppError::LabInvalid {
-                id: lab_id.to_owned(),
-                problems,
-            })?;
+        let rendered = render_lab(&loaded, &params, lab_id)?;
         Ok(rendered.explanation)
     }
 }

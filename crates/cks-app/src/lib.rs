@@ -262,6 +262,25 @@ pub fn self_test(paths: &[PathBuf]) -> Result<Vec<Result<SelfTest, LintResult>>,
         .collect())
 }
 
+/// Render a lab for params, or say why it does not render.
+pub(crate) fn render_lab(
+    loaded: &LoadedLab,
+    params: &BTreeMap<String, Json>,
+    lab_id: &str,
+) -> Result<cks_labs::RenderedLab, AppError> {
+    loaded
+        .render(params)
+        .map_err(|problems| AppError::LabInvalid {
+            id: lab_id.to_owned(),
+            problems,
+        })
+}
+
+/// Params as one JSON object (as the store records them).
+pub(crate) fn params_json(params: &BTreeMap<String, Json>) -> Json {
+    Json::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
 /// A seed for a new attempt, from the clock and the process id.
 pub fn fresh_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -398,15 +417,9 @@ impl App {
                 message: e,
             })?;
         snapshot.params = params.clone();
-        let rendered = loaded
-            .render(&params)
-            .map_err(|problems| AppError::LabInvalid {
-                id: lab_id.to_owned(),
-                problems,
-            })?;
+        let rendered = render_lab(&loaded, &params, lab_id)?;
         let outcomes = rendered.checks.grade(&snapshot);
-        let params_json =
-            Json::Object(params.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let params_json = params_json(&params);
         let attempt_id = self
             .store
             .start_attempt(NewAttempt {

@@ -15,7 +15,7 @@ use cks_labs::steps::RenderedStep;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::{App, AppError};
+use crate::{App, AppError, render_lab};
 
 /// One phase of a verification.
 #[derive(Debug, Clone, Serialize)]
@@ -376,12 +376,7 @@ impl App {
     ) -> Result<VerifyReport, AppError> {
         let loaded = self.lab(lab_id)?;
         let params = loaded.draw_params(0);
-        let rendered = loaded
-            .render(&params)
-            .map_err(|problems| AppError::LabInvalid {
-                id: lab_id.to_owned(),
-                problems,
-            })?;
+        let rendered = render_lab(&loaded, &params, lab_id)?;
         let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
         let selections = cks_checks::spec::selections(&specs);
         let needs_nodes = loaded.has_node_steps() || !selections.node_files.is_empty();

@@ -102,27 +102,10 @@ fn is_kebab(s: &str) -> bool {
 fn closest<'a>(wrong: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     options
         .into_iter()
-        .map(|o| (strsim(o, wrong), o))
+        .map(|o| (cks_content::edit_distance(o, wrong), o))
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
-}
-
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Builds problems located in `lab.yaml`.

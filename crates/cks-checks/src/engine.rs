@@ -1081,12 +1081,6 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
     None
 }
 
-/// Convenience for tests and tools: the snapshot JSON of one object list.
-pub fn objects(values: Vec<Json>) -> Snapshot {
-    Snapshot {
-        objects: values,
-        ..Default::default()
-    }
 }
 
 #[cfg(test)]

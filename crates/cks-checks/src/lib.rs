@@ -18,7 +18,7 @@ mod snapshot;
 pub mod spec;
 pub mod yaml;
 
-pub use engine::{CompileProblem, CompiledChecks, objects};
+pub use engine::{CompileProblem, CompiledChecks};
 pub use outcome::{Finding, Outcome, Score, Status};
 pub use snapshot::{NodeFile, ObjectRef, Snapshot};
 pub use spec::CheckSpec;

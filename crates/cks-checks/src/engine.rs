@@ -1081,8 +1081,6 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
     None
 }
 
-}
-
 #[cfg(test)]
 mod flag_tests {
     use super::*;

@@ -388,6 +388,15 @@ impl App {
                 .iter()
                 .chain(&loaded.lab.solution.steps)
                 .any(|s| !matches!(s, cks_labs::model::Step::Node(_)));
+        if loaded.lab.solution.steps.is_empty() {
+            return Ok(VerifyReport::skipped(lab_id, "has no automated solution steps (solution.md explains the fix): verified offline by its fixtures".into()));
+        }
+        if !selections.answers.is_empty() {
+            return Ok(VerifyReport::skipped(
+                lab_id,
+                "grades the learner's written answers: verified offline by its fixtures".into(),
+            ));
+        }
         if needs_nodes && nodes.is_none() {
             return Ok(VerifyReport::skipped(lab_id, "changes or reads node files: verify it with node access (`--node-dir` for the directory-node tier)".into()));
         }

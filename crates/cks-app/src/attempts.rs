@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use cks_checks::Score;
 use cks_cluster::{ContainerNode, Doctor, KindProvider, NodeAccess, OwnedCluster};
-use cks_store::{NewAttempt, Source};
+use cks_store::Source;
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::verify::{Nodes, grade_on, run_steps_on};
-use crate::{App, AppError, GradeReport, params_json, render_lab};
+use crate::{App, AppError, GradeReport, render_lab};
 
 /// The name of CKS Lab's own kind cluster.
 pub const CLUSTER_NAME: &str = "cks";
@@ -140,16 +140,8 @@ impl App {
             })?;
         }
         let rendered = render_lab(&loaded, &params, lab_id)?;
-        let params_json = params_json(&params);
         let attempt_id = self
-            .store
-            .start_attempt(NewAttempt {
-                lab_id,
-                lab_hash: &loaded.content_hash,
-                seed,
-                params: &params_json,
-                source: Source::Cluster,
-            })
+            .record_attempt(&loaded, seed, &params, Source::Cluster)
             .await?;
         let steps = loaded
             .render_steps(&params, false)

@@ -419,16 +419,8 @@ impl App {
         snapshot.params = params.clone();
         let rendered = render_lab(&loaded, &params, lab_id)?;
         let outcomes = rendered.checks.grade(&snapshot);
-        let params_json = params_json(&params);
         let attempt_id = self
-            .store
-            .start_attempt(NewAttempt {
-                lab_id,
-                lab_hash: &loaded.content_hash,
-                seed,
-                params: &params_json,
-                source: Source::Snapshot,
-            })
+            .record_attempt(&loaded, seed, &params, Source::Snapshot)
             .await?;
         let grade = self.store.record_grade(attempt_id, &outcomes).await?;
         Ok(GradeReport {
@@ -478,6 +470,27 @@ impl App {
         let mut registry = self.registry()?;
         registry.register(name, &connection.identity, false)?;
         Ok(())
+    }
+
+    /// Record a new attempt at a lab with its seed and params.
+    async fn record_attempt(
+        &self,
+        loaded: &LoadedLab,
+        seed: u64,
+        params: &BTreeMap<String, Json>,
+        source: Source,
+    ) -> Result<i64, AppError> {
+        let params = params_json(params);
+        Ok(self
+            .store
+            .start_attempt(NewAttempt {
+                lab_id: &loaded.lab.id,
+                lab_hash: &loaded.content_hash,
+                seed,
+                params: &params,
+                source,
+            })
+            .await?)
     }
 
     /// Progress per domain and competency.

@@ -6,6 +6,7 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use crate::cel::{CelDoc, Expr, Vars, variables_map};
+use crate::netpol::{Endpoint, FlowPort, NetpolIndex, Protocol};
 use crate::nodefile::{self, ArgSplitting};
 use crate::outcome::{Finding, Outcome, Status};
 use crate::rbac::{RbacIndex, UserInfo, describe_request};
@@ -101,7 +102,7 @@ impl CompiledChecks {
             let Some(kind) = spec.kind() else {
                 let names = spec.kind_names();
                 if names.is_empty() {
-                    problem("", "a check needs one kind: object, absent, count, rbac, pss, node-file, dockerfile or answer".into());
+                    problem("", "a check needs one kind: object, absent, count, rbac, pss, netpol, node-file, dockerfile or answer".into());
                 } else {
                     problem(
                         "",
@@ -248,6 +249,16 @@ impl CompiledChecks {
                     }
                 }
                 CheckKindRef::Pss(_) => {}
+                CheckKindRef::Netpol(n) => {
+                    if n.flows.is_empty() {
+                        problem("netpol.flows", "list at least one flow".into());
+                    }
+                    for (i, flow) in n.flows.iter().enumerate() {
+                        for message in netpol_flow_problems(flow) {
+                            problem(&format!("netpol.flows[{i}]"), message);
+                        }
+                    }
+                }
             }
             problems.extend(p);
             checks.push(CompiledCheck {
@@ -283,6 +294,7 @@ impl CompiledChecks {
                 .map(|_| OnceCell::new())
                 .collect(),
             rbac: OnceCell::new(),
+            netpol: OnceCell::new(),
         };
         self.checks
             .iter()
@@ -297,6 +309,7 @@ struct Grader<'a> {
     /// Each object converted to a CEL value at most once per grade, on first use.
     docs: Vec<OnceCell<CelDoc<'a>>>,
     rbac: OnceCell<RbacIndex<'a>>,
+    netpol: OnceCell<NetpolIndex>,
 }
 
 /// Result of evaluating a check before points are attached.
@@ -454,6 +467,7 @@ impl<'a> Grader<'a> {
             },
             CheckKindRef::Rbac(r) => self.rbac(r),
             CheckKindRef::Pss(p) => self.pss(p),
+            CheckKindRef::Netpol(n) => self.netpol(n),
             CheckKindRef::NodeFile(n) => self.node_file(n, compiled),
             CheckKindRef::Dockerfile(d) => self.dockerfile(d, compiled),
             CheckKindRef::Answer(a) => self.answer(a, compiled),
@@ -651,6 +665,130 @@ impl<'a> Grader<'a> {
                     "{} of {checked} pod specs violate Pod Security {level}",
                     objects.len()
                 ),
+                findings,
+            )
+        }
+    }
+
+    fn netpol(&self, check: &crate::spec::NetpolCheck) -> Verdict {
+        use crate::spec::{FlowExpectation, NetpolPort};
+        let index = self
+            .netpol
+            .get_or_init(|| NetpolIndex::new(&self.snapshot.objects));
+        if !index.problems.is_empty() {
+            let list: Vec<String> = index
+                .problems
+                .iter()
+                .map(|(policy, problem)| format!("{policy}: {problem}"))
+                .collect();
+            return Verdict::error(format!(
+                "NetworkPolicies that Kubernetes would reject: {}",
+                list.join("; ")
+            ));
+        }
+        let mut unmatched = Vec::new();
+        let mut findings = Vec::new();
+        let mut failed_rows = 0usize;
+        let mut pairs = 0usize;
+        for flow in &check.flows {
+            let sources = endpoints(index, &flow.from);
+            let destinations = endpoints(index, &flow.to);
+            for (side, found) in [("from", &sources), ("to", &destinations)] {
+                if found.is_empty() {
+                    let e = if side == "from" { &flow.from } else { &flow.to };
+                    unmatched.push(format!("{side} {} matches no pod", e.describe()));
+                }
+            }
+            if sources.is_empty() || destinations.is_empty() {
+                continue;
+            }
+            let protocol = flow
+                .protocol
+                .as_deref()
+                .map_or(Some(Protocol::Tcp), Protocol::parse)
+                .unwrap_or(Protocol::Tcp);
+            let port = match &flow.port {
+                NetpolPort::Number(n) => FlowPort::Number(*n),
+                NetpolPort::Name(n) => FlowPort::Name(n.clone()),
+            };
+            let port_text = match &flow.port {
+                NetpolPort::Number(n) => n.to_string(),
+                NetpolPort::Name(n) => n.clone(),
+            };
+            let want = flow.expect == FlowExpectation::Allow;
+            let row = format!(
+                "{} → {} on {port_text}/{}",
+                flow.from.describe(),
+                flow.to.describe(),
+                protocol.as_str()
+            );
+            let mut wrong = Vec::new();
+            for from in &sources {
+                for to in &destinations {
+                    if let (Endpoint::Pod(a), Endpoint::Pod(b)) = (from, to)
+                        && a.id() == b.id()
+                    {
+                        continue;
+                    }
+                    pairs += 1;
+                    let Some(number) = NetpolIndex::resolve(&port, to, protocol) else {
+                        wrong.push(
+                            Finding::new(format!(
+                                "{row}: {} has no container port named {port_text}",
+                                to.describe()
+                            ))
+                            .rule("named-port")
+                            .expected(format!("a {} port named {port_text}", protocol.as_str()))
+                            .found("none"),
+                        );
+                        continue;
+                    };
+                    let verdict = index.evaluate(from, to, number, protocol);
+                    if verdict.allowed() != want {
+                        let (expected, found) = if want {
+                            ("allow", "deny")
+                        } else {
+                            ("deny", "allow")
+                        };
+                        wrong.push(
+                            Finding::new(format!(
+                                "{row}: {} → {}: {}",
+                                from.describe(),
+                                to.describe(),
+                                verdict.explain(from, to)
+                            ))
+                            .rule(format!("{expected} {port_text}/{}", protocol.as_str()))
+                            .expected(expected)
+                            .found(found),
+                        );
+                    }
+                }
+            }
+            if !wrong.is_empty() {
+                failed_rows += 1;
+                let extra = wrong.len().saturating_sub(3);
+                findings.extend(wrong.into_iter().take(3));
+                if extra > 0 {
+                    findings.push(Finding::new(format!(
+                        "{row}: {extra} more pod pairs behave the same way"
+                    )));
+                }
+            }
+        }
+        if !unmatched.is_empty() {
+            return Verdict::error(format!(
+                "the reachability matrix cannot be evaluated: {} (the pods were deleted, renamed or relabelled)",
+                unmatched.join("; ")
+            ));
+        }
+        let rows = check.flows.len();
+        if findings.is_empty() {
+            Verdict::pass(format!(
+                "all {rows} flows behave as expected ({pairs} pod pairs checked)"
+            ))
+        } else {
+            Verdict::fail(
+                format!("{failed_rows} of {rows} flows do not behave as expected"),
                 findings,
             )
         }
@@ -986,6 +1124,60 @@ impl<'a> Grader<'a> {
 }
 
 /// Check one flag assertion; `None` when it holds.
+/// Pods (or the IP) a flow endpoint names.
+fn endpoints<'i>(index: &'i NetpolIndex, e: &'i crate::spec::NetpolEndpoint) -> Vec<Endpoint<'i>> {
+    if let Some(ip) = &e.ip {
+        return ip.parse().map(Endpoint::Ip).into_iter().collect();
+    }
+    let Some(namespace) = e.namespace.as_deref() else {
+        return Vec::new();
+    };
+    index
+        .pods_matching(namespace, e.name.as_deref(), &e.labels)
+        .map(Endpoint::Pod)
+        .collect()
+}
+
+/// What is wrong with one flow of a `netpol` check, for lint.
+fn netpol_flow_problems(flow: &crate::spec::NetpolFlow) -> Vec<String> {
+    let mut out = Vec::new();
+    for (side, e) in [("from", &flow.from), ("to", &flow.to)] {
+        match &e.ip {
+            Some(ip) => {
+                if ip.parse::<std::net::IpAddr>().is_err() {
+                    out.push(format!("{side}.ip: {ip:?} is not an IP address"));
+                }
+                if e.namespace.is_some() || e.name.is_some() || !e.labels.is_empty() {
+                    out.push(format!(
+                        "{side}: an ip endpoint takes no namespace, name or labels"
+                    ));
+                }
+            }
+            None => {
+                if e.namespace.is_none() {
+                    out.push(format!("{side}: set `namespace` (pods) or `ip`"));
+                }
+            }
+        }
+    }
+    if flow.from.ip.is_some() && flow.to.ip.is_some() {
+        out.push("at least one end of a flow must be pods".into());
+    }
+    if let Some(p) = &flow.protocol
+        && Protocol::parse(p).is_none()
+    {
+        out.push(format!("protocol: {p:?} is not TCP, UDP or SCTP"));
+    }
+    match &flow.port {
+        crate::spec::NetpolPort::Number(0) => out.push("port: 0 is not a port".into()),
+        crate::spec::NetpolPort::Name(n) if flow.to.ip.is_some() => out.push(format!(
+            "port: the named port {n:?} cannot be resolved on an IP destination"
+        )),
+        _ => {}
+    }
+    out
+}
+
 fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Option<Finding> {
     let actual = flags.get(&a.flag);
     let effective = actual.or(a.default.as_deref());

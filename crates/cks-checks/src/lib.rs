@@ -9,6 +9,7 @@
 pub mod cel;
 pub mod dockerfile;
 mod engine;
+pub mod netpol;
 pub mod nodefile;
 mod outcome;
 pub mod pss;

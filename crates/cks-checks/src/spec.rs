@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One graded check. Exactly one check kind (`object`, `absent`, `count`, `rbac`, `pss`,
-/// `node-file`, `dockerfile`, `answer`) must be set.
+/// `netpol`, `node-file`, `dockerfile`, `answer`) must be set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckSpec {
@@ -43,6 +43,10 @@ pub struct CheckSpec {
     /// pod templates of workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pss: Option<PssCheck>,
+    /// NetworkPolicy behaviour: a reachability matrix of flows expected to be allowed or denied,
+    /// decided by our own evaluator over the snapshot's Pods, Namespaces and NetworkPolicies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netpol: Option<NetpolCheck>,
     /// A file on a node: parsed (static pod flags, kubelet config, audit policy, encryption config,
     /// YAML, JSON, text) and asserted with helpers or CEL; mode and owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +72,7 @@ pub enum CheckKindRef<'a> {
     Count(&'a CountCheck),
     Rbac(&'a RbacCheck),
     Pss(&'a PssCheck),
+    Netpol(&'a NetpolCheck),
     NodeFile(&'a NodeFileCheck),
     Dockerfile(&'a DockerfileCheck),
     Answer(&'a AnswerCheck),
@@ -92,6 +97,9 @@ impl CheckSpec {
         if self.pss.is_some() {
             names.push("pss");
         }
+        if self.netpol.is_some() {
+            names.push("netpol");
+        }
         if self.node_file.is_some() {
             names.push("node-file");
         }
@@ -112,6 +120,7 @@ impl CheckSpec {
             self.count.as_ref().map(CheckKindRef::Count),
             self.rbac.as_ref().map(CheckKindRef::Rbac),
             self.pss.as_ref().map(CheckKindRef::Pss),
+            self.netpol.as_ref().map(CheckKindRef::Netpol),
             self.node_file.as_ref().map(CheckKindRef::NodeFile),
             self.dockerfile.as_ref().map(CheckKindRef::Dockerfile),
             self.answer.as_ref().map(CheckKindRef::Answer),
@@ -467,6 +476,85 @@ pub struct AnswerCheck {
     pub ignore_case: bool,
 }
 
+/// `netpol`: flows that must be allowed or denied by the NetworkPolicies in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetpolCheck {
+    /// The rows of the reachability matrix. Every pod pair a row selects must behave as expected.
+    pub flows: Vec<NetpolFlow>,
+}
+
+/// One row of a reachability matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetpolFlow {
+    /// The client: pods (namespace + labels or name) or an IP address.
+    pub from: NetpolEndpoint,
+    /// The server: pods (namespace + labels or name) or an IP address.
+    pub to: NetpolEndpoint,
+    /// Destination port: a number, or a container port name resolved on each destination pod.
+    pub port: NetpolPort,
+    /// TCP (default), UDP or SCTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `allow` or `deny`.
+    pub expect: FlowExpectation,
+}
+
+/// Pods (by namespace, and labels and/or name) or an IP address outside the pod network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetpolEndpoint {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// An IPv4 or IPv6 address (no namespace, name or labels with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+impl NetpolEndpoint {
+    /// Short text for messages: `ns/app=web`, `ns/pod-name`, `10.0.0.1`.
+    pub fn describe(&self) -> String {
+        if let Some(ip) = &self.ip {
+            return ip.clone();
+        }
+        let mut parts = Vec::new();
+        if let Some(name) = &self.name {
+            parts.push(name.clone());
+        }
+        parts.extend(self.labels.iter().map(|(k, v)| format!("{k}={v}")));
+        format!(
+            "{}/{}",
+            self.namespace.as_deref().unwrap_or("?"),
+            if parts.is_empty() {
+                "*".into()
+            } else {
+                parts.join(",")
+            }
+        )
+    }
+}
+
+/// A port number or a named container port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NetpolPort {
+    Number(u16),
+    Name(String),
+}
+
+/// What a flow must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowExpectation {
+    Allow,
+    Deny,
+}
+
 /// What a set of checks reads from a cluster: the snapshot collector fetches exactly this.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selections {
@@ -561,6 +649,15 @@ pub fn selections(specs: &[CheckSpec]) -> Selections {
                 }
             }
             Some(CheckKindRef::Rbac(_)) => s.rbac = true,
+            Some(CheckKindRef::Netpol(_)) => {
+                for kind in ["Pod", "Namespace", "NetworkPolicy"] {
+                    s.selectors.push(Selector {
+                        api_version: default_api_version(kind).map(Into::into),
+                        kind: Some(kind.into()),
+                        ..Selector::default()
+                    });
+                }
+            }
             Some(CheckKindRef::NodeFile(n)) => s.node_files.push((n.node.clone(), n.path.clone())),
             Some(CheckKindRef::Dockerfile(d)) => {
                 s.node_files.push((d.node.clone(), d.path.clone()))

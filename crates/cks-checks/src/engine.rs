@@ -102,7 +102,7 @@ impl CompiledChecks {
             let Some(kind) = spec.kind() else {
                 let names = spec.kind_names();
                 if names.is_empty() {
-                    problem("", "a check needs one kind: object, absent, count, rbac, pss, netpol, node-file, dockerfile or answer".into());
+                    problem("", "a check needs one kind: object, absent, count, rbac, pss, netpol, policy, node-file, dockerfile or answer".into());
                 } else {
                     problem(
                         "",
@@ -249,6 +249,63 @@ impl CompiledChecks {
                     }
                 }
                 CheckKindRef::Pss(_) => {}
+                CheckKindRef::Policy(pc) => {
+                    if pc.cases.is_empty() {
+                        problem("policy.cases", "list at least one test case".into());
+                    }
+                    if !pc
+                        .cases
+                        .iter()
+                        .any(|c| c.expect == crate::spec::AdmissionExpectation::Deny)
+                        || !pc
+                            .cases
+                            .iter()
+                            .any(|c| c.expect == crate::spec::AdmissionExpectation::Admit)
+                    {
+                        problem(
+                            "policy.cases",
+                            "include at least one `deny` and one `admit` case (a policy that denies everything, or nothing, must not pass)".into(),
+                        );
+                    }
+                    for (i, case) in pc.cases.iter().enumerate() {
+                        let at = format!("policy.cases[{i}]");
+                        if !matches!(
+                            case.operation.as_str(),
+                            "CREATE" | "UPDATE" | "DELETE" | "CONNECT"
+                        ) {
+                            problem(
+                                &format!("{at}.operation"),
+                                format!(
+                                    "{:?} is not CREATE, UPDATE, DELETE or CONNECT",
+                                    case.operation
+                                ),
+                            );
+                        }
+                        for key in ["apiVersion", "kind"] {
+                            if case
+                                .object
+                                .get(key)
+                                .and_then(serde_json::Value::as_str)
+                                .is_none()
+                            {
+                                problem(&format!("{at}.object"), format!("needs `{key}`"));
+                            }
+                        }
+                        if case
+                            .object
+                            .pointer("/metadata/name")
+                            .and_then(serde_json::Value::as_str)
+                            .is_none()
+                        {
+                            problem(&format!("{at}.object"), "needs `metadata.name`".into());
+                        }
+                    }
+                    for (i, sel) in pc.reads.iter().enumerate() {
+                        if let Some(message) = crate::spec::selector_problem(sel) {
+                            problem(&format!("policy.reads[{i}]"), message);
+                        }
+                    }
+                }
                 CheckKindRef::Netpol(n) => {
                     if n.flows.is_empty() {
                         problem("netpol.flows", "list at least one flow".into());
@@ -468,6 +525,7 @@ impl<'a> Grader<'a> {
             CheckKindRef::Rbac(r) => self.rbac(r),
             CheckKindRef::Pss(p) => self.pss(p),
             CheckKindRef::Netpol(n) => self.netpol(n),
+            CheckKindRef::Policy(p) => self.policy(p),
             CheckKindRef::NodeFile(n) => self.node_file(n, compiled),
             CheckKindRef::Dockerfile(d) => self.dockerfile(d, compiled),
             CheckKindRef::Answer(a) => self.answer(a, compiled),
@@ -664,6 +722,122 @@ impl<'a> Grader<'a> {
                 format!(
                     "{} of {checked} pod specs violate Pod Security {level}",
                     objects.len()
+                ),
+                findings,
+            )
+        }
+    }
+
+    fn policy(&self, check: &crate::spec::PolicyCheck) -> Verdict {
+        use crate::admission::{Admission, Gatekeeper, Request, Vaps};
+        use crate::spec::{AdmissionExpectation, PolicyEngine};
+        let objects = &self.snapshot.objects;
+        let (admission, what) = match check.engine {
+            PolicyEngine::Gatekeeper => (
+                Admission::Gatekeeper(Gatekeeper::new(objects)),
+                "Gatekeeper constraints",
+            ),
+            PolicyEngine::Vap => (
+                Admission::Vap(Vaps::new(objects)),
+                "ValidatingAdmissionPolicy bindings",
+            ),
+        };
+        if !admission.problems().is_empty() {
+            let findings = admission
+                .problems()
+                .iter()
+                .map(|p| Finding::new(p.clone()).rule("policy-invalid"))
+                .collect();
+            return Verdict::fail(
+                format!(
+                    "the admission policies cannot work as written ({} problems)",
+                    admission.problems().len()
+                ),
+                findings,
+            );
+        }
+        let mut findings = Vec::new();
+        let mut wrong_cases = 0usize;
+        for case in &check.cases {
+            let before = findings.len();
+            let request = Request {
+                object: &case.object,
+                operation: &case.operation,
+            };
+            let decision = admission.decide(&request);
+            let verb = format!(
+                "{} {}",
+                case.operation,
+                crate::admission::describe_object(&case.object)
+            );
+            for w in &decision.warnings {
+                findings.push(
+                    Finding::new(format!(
+                        "case {}: {verb}: the policy failed to evaluate: {w}",
+                        case.name
+                    ))
+                    .rule("policy-error"),
+                );
+            }
+            match (case.expect, decision.denied()) {
+                (AdmissionExpectation::Deny, false) => findings.push(
+                    Finding::new(format!("case {}: {verb} was admitted", case.name))
+                        .rule(case.name.clone())
+                        .expected("denied")
+                        .found("admitted"),
+                ),
+                (AdmissionExpectation::Admit, true) => findings.push(
+                    Finding::new(format!(
+                        "case {}: {verb} was denied: {}",
+                        case.name,
+                        decision.denials.join("; ")
+                    ))
+                    .rule(case.name.clone())
+                    .expected("admitted")
+                    .found("denied"),
+                ),
+                (AdmissionExpectation::Deny, true) => {
+                    if let Some(text) = &case.message_contains {
+                        let wanted = text.to_lowercase();
+                        if !decision
+                            .denials
+                            .iter()
+                            .any(|d| d.to_lowercase().contains(&wanted))
+                        {
+                            findings.push(
+                                Finding::new(format!(
+                                    "case {}: {verb} was denied, but no message mentions {text:?}: {}",
+                                    case.name,
+                                    decision.denials.join("; ")
+                                ))
+                                .rule(case.name.clone())
+                                .expected(format!("a message containing {text:?}"))
+                                .found(decision.denials.join("; ")),
+                            );
+                        }
+                    }
+                }
+                (AdmissionExpectation::Admit, false) => {}
+            }
+            if findings.len() > before {
+                wrong_cases += 1;
+            }
+        }
+        if admission.in_force() == 0 {
+            // Every deny case already failed; say why in one line.
+            return Verdict::fail(format!("no {what} exist"), findings);
+        }
+        if findings.is_empty() {
+            Verdict::pass(format!(
+                "all {} test requests get the expected decision from {} {what}",
+                check.cases.len(),
+                admission.in_force()
+            ))
+        } else {
+            Verdict::fail(
+                format!(
+                    "{wrong_cases} of {} test requests get the wrong decision",
+                    check.cases.len()
                 ),
                 findings,
             )

@@ -6,6 +6,7 @@
 //!
 //! Start with [`CompiledChecks::compile`] (once per lab attempt) and [`CompiledChecks::grade`].
 
+pub mod admission;
 pub mod cel;
 pub mod dockerfile;
 mod engine;

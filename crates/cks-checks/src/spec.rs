@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One graded check. Exactly one check kind (`object`, `absent`, `count`, `rbac`, `pss`,
-/// `netpol`, `node-file`, `dockerfile`, `answer`) must be set.
+/// `netpol`, `policy`, `node-file`, `dockerfile`, `answer`) must be set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckSpec {
@@ -47,6 +47,10 @@ pub struct CheckSpec {
     /// decided by our own evaluator over the snapshot's Pods, Namespaces and NetworkPolicies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netpol: Option<NetpolCheck>,
+    /// Admission-policy behaviour: the learner's Gatekeeper constraints or
+    /// ValidatingAdmissionPolicies run against test objects that must be denied or admitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyCheck>,
     /// A file on a node: parsed (static pod flags, kubelet config, audit policy, encryption config,
     /// YAML, JSON, text) and asserted with helpers or CEL; mode and owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +77,7 @@ pub enum CheckKindRef<'a> {
     Rbac(&'a RbacCheck),
     Pss(&'a PssCheck),
     Netpol(&'a NetpolCheck),
+    Policy(&'a PolicyCheck),
     NodeFile(&'a NodeFileCheck),
     Dockerfile(&'a DockerfileCheck),
     Answer(&'a AnswerCheck),
@@ -100,6 +105,9 @@ impl CheckSpec {
         if self.netpol.is_some() {
             names.push("netpol");
         }
+        if self.policy.is_some() {
+            names.push("policy");
+        }
         if self.node_file.is_some() {
             names.push("node-file");
         }
@@ -121,6 +129,7 @@ impl CheckSpec {
             self.rbac.as_ref().map(CheckKindRef::Rbac),
             self.pss.as_ref().map(CheckKindRef::Pss),
             self.netpol.as_ref().map(CheckKindRef::Netpol),
+            self.policy.as_ref().map(CheckKindRef::Policy),
             self.node_file.as_ref().map(CheckKindRef::NodeFile),
             self.dockerfile.as_ref().map(CheckKindRef::Dockerfile),
             self.answer.as_ref().map(CheckKindRef::Answer),
@@ -555,6 +564,62 @@ pub enum FlowExpectation {
     Deny,
 }
 
+/// `policy`: the admission policies in the snapshot, run against test objects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyCheck {
+    /// Which admission controller's policies decide: `gatekeeper` (ConstraintTemplates and
+    /// constraints, Rego) or `vap` (ValidatingAdmissionPolicies and bindings, CEL).
+    pub engine: PolicyEngine,
+    /// Test requests and the decision each must get.
+    pub cases: Vec<PolicyCase>,
+    /// Further objects the policies read, e.g. the `paramKind` objects of a VAP binding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Selector>,
+}
+
+/// The admission controller a `policy` check evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyEngine {
+    Gatekeeper,
+    Vap,
+}
+
+/// One test request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyCase {
+    /// Short name shown in results, e.g. `pod-from-docker-hub`.
+    pub name: String,
+    /// `deny` or `admit`.
+    pub expect: AdmissionExpectation,
+    /// CREATE (default), UPDATE, DELETE or CONNECT.
+    #[serde(default = "default_operation")]
+    pub operation: String,
+    /// The object sent for admission (with apiVersion, kind, metadata).
+    pub object: serde_json::Value,
+    /// For `deny`: text the denial message must contain (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_contains: Option<String>,
+}
+
+fn default_operation() -> String {
+    "CREATE".into()
+}
+
+/// What an admission test request must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AdmissionExpectation {
+    Admit,
+    Deny,
+}
+
+/// API group whose every kind a Gatekeeper `policy` check collects (constraint kinds are
+/// defined by the learner's templates, so they cannot be listed in advance).
+pub const GATEKEEPER_CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh";
+
 /// What a set of checks reads from a cluster: the snapshot collector fetches exactly this.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selections {
@@ -566,6 +631,8 @@ pub struct Selections {
     pub node_files: Vec<(String, String)>,
     /// Answer keys.
     pub answers: Vec<String>,
+    /// API groups whose every served kind is listed (Gatekeeper constraints).
+    pub groups: Vec<String>,
 }
 
 /// Kinds a `pss` selector without a kind reads.
@@ -649,6 +716,38 @@ pub fn selections(specs: &[CheckSpec]) -> Selections {
                 }
             }
             Some(CheckKindRef::Rbac(_)) => s.rbac = true,
+            Some(CheckKindRef::Policy(p)) => {
+                let kinds: &[(&str, &str)] = match p.engine {
+                    PolicyEngine::Gatekeeper => {
+                        if !s.groups.iter().any(|g| g == GATEKEEPER_CONSTRAINTS_GROUP) {
+                            s.groups.push(GATEKEEPER_CONSTRAINTS_GROUP.into());
+                        }
+                        &[
+                            ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
+                            ("v1", "Namespace"),
+                        ]
+                    }
+                    PolicyEngine::Vap => &[
+                        (
+                            "admissionregistration.k8s.io/v1",
+                            "ValidatingAdmissionPolicy",
+                        ),
+                        (
+                            "admissionregistration.k8s.io/v1",
+                            "ValidatingAdmissionPolicyBinding",
+                        ),
+                        ("v1", "Namespace"),
+                    ],
+                };
+                for (api_version, kind) in kinds {
+                    s.selectors.push(Selector {
+                        api_version: Some((*api_version).into()),
+                        kind: Some((*kind).into()),
+                        ..Selector::default()
+                    });
+                }
+                s.selectors.extend(p.reads.iter().cloned());
+            }
             Some(CheckKindRef::Netpol(_)) => {
                 for kind in ["Pod", "Namespace", "NetworkPolicy"] {
                     s.selectors.push(Selector {

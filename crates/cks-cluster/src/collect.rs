@@ -74,6 +74,25 @@ pub async fn collect_objects(
         }
     }
     let client = connection.client.clone();
+    // Whole API groups (Gatekeeper constraints: their kinds come from the learner's templates).
+    for group in &selections.groups {
+        match kube::discovery::group(&client, group).await {
+            Ok(api_group) => {
+                for (resource, _) in api_group.recommended_resources() {
+                    queries.insert(Query {
+                        api_version: resource.api_version.clone(),
+                        kind: resource.kind.clone(),
+                        namespace: None,
+                        labels: None,
+                    });
+                }
+            }
+            // The group is not served (the add-on is not installed): nothing to collect.
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(kube::Error::Discovery(_)) => {}
+            Err(e) => return Err(ClusterError::api(format!("discovering API group {group}"), e)),
+        }
+    }
     let fetches = queries.into_iter().map(|q| {
         let client = client.clone();
         async move {

@@ -881,11 +881,12 @@ impl<'a> Grader<'a> {
                 .as_deref()
                 .map_or(Some(Protocol::Tcp), Protocol::parse)
                 .unwrap_or(Protocol::Tcp);
-            let port = match &flow.port {
+            let flow_port = flow.port.normalized().unwrap_or(NetpolPort::Number(0));
+            let port = match &flow_port {
                 NetpolPort::Number(n) => FlowPort::Number(*n),
                 NetpolPort::Name(n) => FlowPort::Name(n.clone()),
             };
-            let port_text = match &flow.port {
+            let port_text = match &flow_port {
                 NetpolPort::Number(n) => n.to_string(),
                 NetpolPort::Name(n) => n.clone(),
             };
@@ -950,6 +951,8 @@ impl<'a> Grader<'a> {
             }
         }
         if !unmatched.is_empty() {
+            unmatched.sort();
+            unmatched.dedup();
             return Verdict::error(format!(
                 "the reachability matrix cannot be evaluated: {} (the pods were deleted, renamed or relabelled)",
                 unmatched.join("; ")
@@ -1342,9 +1345,13 @@ fn netpol_flow_problems(flow: &crate::spec::NetpolFlow) -> Vec<String> {
     {
         out.push(format!("protocol: {p:?} is not TCP, UDP or SCTP"));
     }
-    match &flow.port {
-        crate::spec::NetpolPort::Number(0) => out.push("port: 0 is not a port".into()),
-        crate::spec::NetpolPort::Name(n) if flow.to.ip.is_some() => out.push(format!(
+    match &flow.port.normalized() {
+        Err(e) => out.push(format!("port: {e}")),
+        Ok(crate::spec::NetpolPort::Number(0)) => out.push("port: 0 is not a port".into()),
+        Ok(crate::spec::NetpolPort::Name(n)) if n.is_empty() => {
+            out.push("port: empty port name".into())
+        }
+        Ok(crate::spec::NetpolPort::Name(n)) if flow.to.ip.is_some() => out.push(format!(
             "port: the named port {n:?} cannot be resolved on an IP destination"
         )),
         _ => {}

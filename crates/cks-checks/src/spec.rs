@@ -548,12 +548,26 @@ impl NetpolEndpoint {
     }
 }
 
-/// A port number or a named container port.
+/// A port number or a named container port. A string of digits (what a templated
+/// `"{{ port }}"` renders to) is a number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NetpolPort {
     Number(u16),
     Name(String),
+}
+
+impl NetpolPort {
+    /// The port with numeric strings read as numbers; `Err` for a numeric string out of range.
+    pub fn normalized(&self) -> Result<NetpolPort, String> {
+        match self {
+            NetpolPort::Name(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n
+                .parse::<u16>()
+                .map(NetpolPort::Number)
+                .map_err(|_| format!("{n} is not a port (1-65535)")),
+            other => Ok(other.clone()),
+        }
+    }
 }
 
 /// What a flow must do.

@@ -90,7 +90,12 @@ pub async fn collect_objects(
             // The group is not served (the add-on is not installed): nothing to collect.
             Err(kube::Error::Api(status)) if status.code == 404 => {}
             Err(kube::Error::Discovery(_)) => {}
-            Err(e) => return Err(ClusterError::api(format!("discovering API group {group}"), e)),
+            Err(e) => {
+                return Err(ClusterError::api(
+                    format!("discovering API group {group}"),
+                    e,
+                ));
+            }
         }
     }
     let fetches = queries.into_iter().map(|q| {

@@ -391,15 +391,34 @@ impl ControlPlane {
         ))
     }
 
-    /// Stand in for the kubelet the tier does not have: mark every pod Running and Ready, so
-    /// Deployments become available and rollouts proceed. (Pods are never scheduled, so the
-    /// API server deletes them at once, as it does for unscheduled pods.)
+    /// Stand in for the kubelet the tier does not have: mark every pod Running and Ready with a
+    /// pod IP, so Deployments become available, rollouts proceed and NetworkPolicy `ipBlock`s
+    /// can match pods. Also runs a cluster-DNS stand-in (kube-system, `k8s-app=kube-dns`, ports
+    /// 53/UDP, 53/TCP, 9153) as kind and kubeadm clusters have, for labs whose flows reach DNS.
     pub fn start_fake_kubelet(&mut self) {
+        let dns = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"coredns","namespace":"kube-system","labels":{"k8s-app":"kube-dns"}},
+"spec":{"replicas":2,"selector":{"matchLabels":{"k8s-app":"kube-dns"}},"template":{"metadata":{"labels":{"k8s-app":"kube-dns"}},
+"spec":{"containers":[{"name":"coredns","image":"registry.k8s.io/coredns/coredns:v1.11.3","ports":[
+{"name":"dns","containerPort":53,"protocol":"UDP"},{"name":"dns-tcp","containerPort":53,"protocol":"TCP"},{"name":"metrics","containerPort":9153,"protocol":"TCP"}]}]}}}}"#;
+        let mut child = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["apply", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kubectl runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(dns.as_bytes());
+        }
+        let _ = child.wait();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = std::sync::Arc::clone(&stop);
         let kubeconfig = self.kubeconfig.clone();
         let handle = std::thread::spawn(move || {
-            let ready = r#"{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"},{"type":"ContainersReady","status":"True"},{"type":"Initialized","status":"True"}]}}"#;
+            let mut next_ip = 0u32;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 let out = Command::new("kubectl")
                     .arg("--kubeconfig")
@@ -421,6 +440,11 @@ impl ControlPlane {
                             pod["metadata"]["namespace"].as_str().unwrap_or_default(),
                             pod["metadata"]["name"].as_str().unwrap_or_default(),
                         );
+                        next_ip += 1;
+                        let ip = format!("10.244.{}.{}", (next_ip / 250) % 250, next_ip % 250 + 1);
+                        let ready = format!(
+                            r#"{{"status":{{"phase":"Running","podIP":"{ip}","podIPs":[{{"ip":"{ip}"}}],"conditions":[{{"type":"Ready","status":"True"}},{{"type":"ContainersReady","status":"True"}},{{"type":"Initialized","status":"True"}}]}}}}"#
+                        );
                         let _ = Command::new("kubectl")
                             .arg("--kubeconfig")
                             .arg(&kubeconfig)
@@ -433,7 +457,7 @@ impl ControlPlane {
                                 "--subresource=status",
                                 "--type=merge",
                                 "-p",
-                                ready,
+                                &ready,
                             ])
                             .stdout(Stdio::null())
                             .stderr(Stdio::null())

@@ -160,7 +160,9 @@ fn labs_verify_on_the_real_api_server() {
     ]);
     let report: serde_json::Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
-    let labs = report["labs"].as_array().unwrap();
+    let labs = report["labs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no labs in the report: {report:#}"));
     for lab in labs {
         eprintln!("{} {} {}", lab["labId"], lab["status"], lab["reason"]);
         for p in lab["phases"].as_array().into_iter().flatten() {

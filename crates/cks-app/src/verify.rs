@@ -168,6 +168,9 @@ pub(crate) async fn run_steps_on(
     steps: &[RenderedStep],
 ) -> Result<Vec<String>, String> {
     let mut log = Vec::new();
+    if let Some(cluster) = cluster {
+        ensure_namespaces(cluster, &lab.lab.id, steps).await?;
+    }
     for step in steps {
         if let RenderedStep::Node(n) = step {
             let nodes = nodes.ok_or("node steps need node access")?;
@@ -180,6 +183,33 @@ pub(crate) async fn run_steps_on(
     Ok(log)
 }
 
+/// Create every Namespace the steps' manifests hold before anything else: the files of one
+/// glob are applied one by one, and a file sorting before the one with the Namespace must
+/// still apply.
+async fn ensure_namespaces(
+    cluster: &OwnedCluster,
+    lab_id: &str,
+    steps: &[RenderedStep],
+) -> Result<(), String> {
+    let namespaces: Vec<serde_json::Value> = steps
+        .iter()
+        .filter_map(|s| match s {
+            RenderedStep::Apply { objects, .. } => Some(objects),
+            _ => None,
+        })
+        .flatten()
+        .filter(|o| o.get("kind").and_then(serde_json::Value::as_str) == Some("Namespace"))
+        .cloned()
+        .collect();
+    if !namespaces.is_empty() {
+        cluster
+            .apply(lab_id, "namespaces", &namespaces)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Run rendered steps against an owned cluster.
 pub(crate) async fn run_steps(
     cluster: &OwnedCluster,
@@ -187,6 +217,7 @@ pub(crate) async fn run_steps(
     steps: &[RenderedStep],
 ) -> Result<Vec<String>, String> {
     let mut log = Vec::new();
+    ensure_namespaces(cluster, lab_id, steps).await?;
     for step in steps {
         match step {
             RenderedStep::Apply { file, objects } => {
@@ -430,6 +461,31 @@ impl App {
                 });
             }
         };
+        if let Some(c) = cluster {
+            let mut missing = Vec::new();
+            for (api_version, kind) in &kinds {
+                match c.serves(api_version, kind).await {
+                    Ok(true) => {}
+                    Ok(false) => missing.push(format!("{api_version} {kind}")),
+                    Err(e) => {
+                        return Ok(VerifyReport {
+                            status: "failed".into(),
+                            reason: Some(format!("discovery failed: {e}")),
+                            ..report
+                        });
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                return Ok(VerifyReport::skipped(
+                    lab_id,
+                    format!(
+                        "uses {} which this cluster does not serve (a newer Kubernetes or an add-on provides it)",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
         let phase = |report: &mut VerifyReport,
                      name: &str,
                      started: Instant,

@@ -898,6 +898,7 @@ impl<'a> Grader<'a> {
                 protocol.as_str()
             );
             let mut wrong = Vec::new();
+            let pairs_before = pairs;
             for from in &sources {
                 for to in &destinations {
                     if let (Endpoint::Pod(a), Endpoint::Pod(b)) = (from, to)
@@ -938,6 +939,11 @@ impl<'a> Grader<'a> {
                         );
                     }
                 }
+            }
+            if pairs == pairs_before {
+                unmatched.push(format!(
+                    "{row} pairs no two different pods (its only source is its only destination)"
+                ));
             }
             if !wrong.is_empty() {
                 failed_rows += 1;

@@ -15,6 +15,7 @@
 //! - `ipBlock` matches IP endpoints and, where the snapshot records one, a pod's `status.podIP`
 //!   (Kubernetes leaves pod-IP matching to the CNI; matching it is the stricter reading for
 //!   "deny" rows, since an allow-everything `0.0.0.0/0` rule then opens pod traffic too).
+//! - Pods that take no traffic are left out: phase Succeeded or Failed, or terminating.
 //! - Namespaces carry the automatic `kubernetes.io/metadata.name` label (Kubernetes ≥ 1.21) even
 //!   when the snapshot's Namespace object predates it.
 //!
@@ -478,6 +479,10 @@ impl Pod {
             return None;
         }
         let meta = object.get("metadata")?;
+        // A terminating pod is on its way out (and may linger for its grace period).
+        if meta.get("deletionTimestamp").is_some_and(|t| !t.is_null()) {
+            return None;
+        }
         let spec = object.get("spec");
         let mut named_ports = Vec::new();
         for key in ["containers", "initContainers"] {

@@ -705,7 +705,9 @@ fn malformed_policies_are_reported_not_guessed() {
 fn finished_pods_take_no_traffic_and_named_ports_resolve() {
     let mut done = pod("prod", "job", json!({"app": "job"}), "10.0.0.9");
     done["status"]["phase"] = json!("Succeeded");
-    let index = NetpolIndex::new(&[done, pod("prod", "web", json!({}), "10.0.0.1")]);
+    let mut leaving = pod("prod", "old", json!({"app": "old"}), "10.0.0.8");
+    leaving["metadata"]["deletionTimestamp"] = json!("2026-11-27T03:00:00Z");
+    let index = NetpolIndex::new(&[done, leaving, pod("prod", "web", json!({}), "10.0.0.1")]);
     assert_eq!(index.pods.len(), 1);
     assert_eq!(index.pods[0].resolve_port("http", TCP), Some(8080));
     assert_eq!(index.pods[0].resolve_port("http", UDP), None);

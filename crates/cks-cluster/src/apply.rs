@@ -56,6 +56,16 @@ pub(crate) async fn resolve(
 }
 
 impl OwnedCluster {
+    /// Does the API server serve this kind? (`false` for an API the cluster's version lacks or
+    /// an add-on's CRD that is not installed.)
+    pub async fn serves(&self, api_version: &str, kind: &str) -> Result<bool, ClusterError> {
+        match resolve(&self.connection.client, api_version, kind, "discovery").await {
+            Ok(_) => Ok(true),
+            Err(ClusterError::UnknownKind { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Server-side apply objects (each labelled with the lab) in order; namespaces first.
     pub async fn apply(
         &self,

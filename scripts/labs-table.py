@@ -10,13 +10,39 @@ binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("CARG
 out = subprocess.run([binary, "--json", "--labs", os.path.join(root, "labs"), "--data-dir", os.path.join(root, "target", "labs-table"), "labs", "list"], capture_output=True, text=True, check=True)
 labs = json.loads(out.stdout)["labs"]
 
+def lab_text(lab_id):
+    """lab.yaml plus its setup and solution manifests, as text (enough to tell what verify does)."""
+    folder = os.path.join(root, "labs", lab_id)
+    texts = {}
+    for dirpath, _, files in os.walk(folder):
+        if "fixtures" in dirpath.split(os.sep):
+            continue
+        for f in files:
+            if f.endswith((".yaml", ".yml")):
+                texts[os.path.relpath(os.path.join(dirpath, f), folder)] = open(os.path.join(dirpath, f)).read()
+    return texts
+
 def verified(lab):
+    """How `ckslab labs verify` treats the lab (mirrors cks-app's verify_lab_on skip rules)."""
     requires = lab["requires"]
+    texts = lab_text(lab["id"])
+    lab_yaml = texts.get("lab.yaml", "")
+    solution = lab_yaml.split("\nsolution:", 1)[-1].split("\nfixtures:", 1)[0]
     addons = [r for r in requires if r not in ("node", "seccomp")]
+    manifests = "".join(t for k, t in texts.items() if k != "lab.yaml")
+    if "steps:" not in solution:
+        return "offline fixtures (the fix is explained, not automated)"
+    if "\n    answer:" in lab_yaml:
+        return "offline fixtures (grades written answers)"
     if addons:
         return "offline fixtures; live verification needs " + ", ".join(addons)
+    if "ValidatingAdmissionPolicy" in manifests or "ValidatingAdmissionPolicy" in solution:
+        return "offline fixtures; live verification needs Kubernetes ≥ 1.30 (any kind cluster)"
     if "node" in requires:
-        return "offline fixtures + directory-node tier (`labs verify --node-dir`)"
+        cluster_checks = any(k in lab_yaml for k in ("\n    object:", "\n    count:", "\n    absent:", "\n    rbac:", "\n    pss:", "\n    netpol:", "\n    policy:"))
+        if cluster_checks:
+            return "offline fixtures; live verification needs a cluster with node access (kind)"
+        return "offline fixtures + directory-node tier (`labs verify --node-dir`, in CI)"
     return "offline fixtures + real-API tier (`labs verify`, in CI)"
 
 lines = [

@@ -1109,7 +1109,7 @@ impl<'a> Grader<'a> {
                     );
                 }
                 for a in &n.flags {
-                    if let Some(f) = flag_finding(a, &flags) {
+                    if let Some(f) = flag_finding(a, &flags, &component) {
                         findings.push(f.file(label.clone()).container(container.clone()));
                     }
                 }
@@ -1365,9 +1365,18 @@ fn netpol_flow_problems(flow: &crate::spec::NetpolFlow) -> Vec<String> {
     out
 }
 
-fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Option<Finding> {
+fn flag_finding(
+    a: &crate::spec::FlagAssertion,
+    flags: &nodefile::Flags,
+    component: &str,
+) -> Option<Finding> {
     let actual = flags.get(&a.flag);
-    let effective = actual.or(a.default.as_deref());
+    // The author's default, else the component's own: an absent `--anonymous-auth` is `true`.
+    let default = a
+        .default
+        .as_deref()
+        .or_else(|| nodefile::builtin_default(component, &a.flag));
+    let effective = actual.or(default);
     // List-valued flags (string slices such as --authorization-mode or
     // --enable-admission-plugins) accumulate: a repeated flag appends to the list instead of
     // replacing it, so list assertions look at every occurrence.
@@ -1384,7 +1393,7 @@ fn flag_finding(a: &crate::spec::FlagAssertion, flags: &nodefile::Flags) -> Opti
             .flat_map(|v| nodefile::list_items(v))
             .collect()
     };
-    let shown = match (actual, &a.default) {
+    let shown = match (actual, default) {
         (Some(_), _) if occurrences.len() > 1 => format!(
             "{} occurrences: {}",
             occurrences.len(),
@@ -1486,7 +1495,8 @@ mod flag_tests {
                 &flags(&[
                     "--authorization-mode=AlwaysAllow",
                     "--authorization-mode=Node,RBAC"
-                ])
+                ]),
+                "kube-apiserver"
             )
             .is_some()
         );
@@ -1496,11 +1506,19 @@ mod flag_tests {
                 &flags(&[
                     "--authorization-mode=Node,RBAC",
                     "--authorization-mode=AlwaysAllow"
-                ])
+                ]),
+                "kube-apiserver"
             )
             .is_some()
         );
-        assert!(flag_finding(&a, &flags(&["--authorization-mode=Node,RBAC"])).is_none());
+        assert!(
+            flag_finding(
+                &a,
+                &flags(&["--authorization-mode=Node,RBAC"]),
+                "kube-apiserver"
+            )
+            .is_none()
+        );
         let c = FlagAssertion {
             flag: "--enable-admission-plugins".into(),
             contains: Some("NodeRestriction".into()),
@@ -1512,7 +1530,8 @@ mod flag_tests {
                 &flags(&[
                     "--enable-admission-plugins=NodeRestriction",
                     "--enable-admission-plugins=PodSecurity"
-                ])
+                ]),
+                "kube-apiserver"
             )
             .is_none()
         );
@@ -1523,7 +1542,7 @@ mod flag_tests {
             ..Default::default()
         };
         assert!(
-            flag_finding(&d, &flags(&[])).is_some(),
+            flag_finding(&d, &flags(&[]), "kube-apiserver").is_some(),
             "an absent flag takes the component default"
         );
     }
@@ -1536,9 +1555,79 @@ mod flag_tests {
             equals: Some("false".into()),
             ..Default::default()
         };
-        assert!(flag_finding(&a, &flags(&["--profiling=true", "--profiling=false"])).is_none());
-        assert!(flag_finding(&a, &flags(&["--profiling=false", "--profiling=true"])).is_some());
-        assert!(flag_finding(&a, &flags(&[])).is_some());
+        assert!(
+            flag_finding(
+                &a,
+                &flags(&["--profiling=true", "--profiling=false"]),
+                "kube-apiserver"
+            )
+            .is_none()
+        );
+        assert!(
+            flag_finding(
+                &a,
+                &flags(&["--profiling=false", "--profiling=true"]),
+                "kube-apiserver"
+            )
+            .is_some()
+        );
+        assert!(flag_finding(&a, &flags(&[]), "kube-apiserver").is_some());
+    }
+
+    #[test]
+    fn absent_flags_take_the_components_own_default() {
+        let anonymous_off = FlagAssertion {
+            flag: "--anonymous-auth".into(),
+            equals: Some("false".into()),
+            ..Default::default()
+        };
+        let found = flag_finding(&anonymous_off, &flags(&[]), "kube-apiserver")
+            .expect("an absent --anonymous-auth is true on kube-apiserver");
+        assert_eq!(found.found.as_deref(), Some("unset (default \"true\")"));
+        assert!(
+            flag_finding(
+                &anonymous_off,
+                &flags(&["--anonymous-auth=false"]),
+                "kube-apiserver"
+            )
+            .is_none()
+        );
+        let profiling_off = FlagAssertion {
+            flag: "--profiling".into(),
+            equals: Some("false".into()),
+            ..Default::default()
+        };
+        for component in [
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+        ] {
+            assert!(
+                flag_finding(&profiling_off, &flags(&[]), component).is_some(),
+                "{component}"
+            );
+        }
+        let client_cert = FlagAssertion {
+            flag: "--client-cert-auth".into(),
+            equals: Some("true".into()),
+            ..Default::default()
+        };
+        assert!(flag_finding(&client_cert, &flags(&[]), "etcd").is_some());
+        // An author's default wins over the built-in one.
+        let custom = FlagAssertion {
+            flag: "--anonymous-auth".into(),
+            default: Some("false".into()),
+            equals: Some("false".into()),
+            ..Default::default()
+        };
+        assert!(flag_finding(&custom, &flags(&[]), "kube-apiserver").is_none());
+        // Unknown components have no default: `equals` on an unset flag fails.
+        let unknown = FlagAssertion {
+            flag: "--anonymous-auth".into(),
+            equals: Some("true".into()),
+            ..Default::default()
+        };
+        assert!(flag_finding(&unknown, &flags(&[]), "my-proxy").is_some());
     }
 }
 

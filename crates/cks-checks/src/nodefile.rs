@@ -217,6 +217,42 @@ pub fn component_from_path(path: &str) -> String {
         .to_owned()
 }
 
+/// A component's built-in default for a flag the static pod does not set, from the component
+/// reference pages on kubernetes.io (kube-apiserver, kube-controller-manager, kube-scheduler,
+/// kubelet) and etcd's configuration reference. Only flags whose default matters for security
+/// grading are listed; an author's `default:` on a flag assertion takes precedence.
+pub fn builtin_default(component: &str, flag: &str) -> Option<&'static str> {
+    Some(match (component, flag) {
+        ("kube-apiserver", "--anonymous-auth") => "true",
+        ("kube-apiserver", "--profiling") => "true",
+        ("kube-apiserver", "--authorization-mode") => "AlwaysAllow",
+        ("kube-apiserver", "--service-account-lookup") => "true",
+        ("kube-apiserver", "--allow-privileged") => "false",
+        ("kube-apiserver", "--enable-bootstrap-token-auth") => "false",
+        ("kube-apiserver", "--audit-log-maxage") => "0",
+        ("kube-apiserver", "--audit-log-maxbackup") => "0",
+        ("kube-apiserver", "--audit-log-maxsize") => "0",
+        ("kube-apiserver", "--secure-port") => "6443",
+        ("kube-apiserver", "--request-timeout") => "1m0s",
+        ("kube-controller-manager", "--profiling") => "true",
+        ("kube-controller-manager", "--use-service-account-credentials") => "false",
+        ("kube-controller-manager", "--terminated-pod-gc-threshold") => "12500",
+        ("kube-controller-manager", "--bind-address") => "0.0.0.0",
+        ("kube-scheduler", "--profiling") => "true",
+        ("kube-scheduler", "--bind-address") => "0.0.0.0",
+        ("etcd", "--client-cert-auth") => "false",
+        ("etcd", "--peer-client-cert-auth") => "false",
+        ("etcd", "--auto-tls") => "false",
+        ("etcd", "--peer-auto-tls") => "false",
+        ("kubelet", "--anonymous-auth") => "true",
+        ("kubelet", "--authorization-mode") => "AlwaysAllow",
+        ("kubelet", "--protect-kernel-defaults") => "false",
+        ("kubelet", "--make-iptables-util-chains") => "true",
+        ("kubelet", "--rotate-certificates") => "false",
+        _ => return None,
+    })
+}
+
 /// Split a comma-separated flag value.
 pub fn list_items(value: &str) -> Vec<&str> {
     value

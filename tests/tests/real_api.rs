@@ -418,3 +418,97 @@ fn unknown_kinds_and_a_vanished_api_server_are_clear_errors_and_record_nothing()
         assert_eq!(before, after, "no half-written grade");
     });
 }
+
+/// The live half of behaviour checks: a trigger's request comes back with the API server's own
+/// Audit-Id (what ties an audit line to the grader), and probes refuse Services that are not the
+/// lab's and clients that do not exist.
+#[test]
+fn triggers_record_audit_ids_and_probes_only_target_the_labs_own_services() {
+    let Some(mut plane) = control_plane("behaviour") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let root = cks_tests::repo_root();
+        let app = cks_app::App::open(cks_app::AppConfig {
+            data_dir: data.path().into(),
+            labs_dir: root.join("labs"),
+            content_dir: root.join("content"),
+        })
+        .await
+        .unwrap();
+        let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
+        let trigger: cks_checks::spec::Trigger = serde_json::from_value(serde_json::json!({
+            "verb": "get", "resource": "secrets", "namespace": "default",
+            "name": "ckslab-audit-probe", "user": "audit-tester"
+        }))
+        .unwrap();
+        let record = cks_cluster::perform_trigger(&connection, &trigger)
+            .await
+            .unwrap();
+        assert!(!record.audit_ids.is_empty(), "{record:?}");
+        assert!(
+            record.audit_ids.iter().all(|id| id.len() >= 32),
+            "{record:?}"
+        );
+        assert_eq!(
+            record.action,
+            "get secrets/ckslab-audit-probe as audit-tester"
+        );
+        assert!(record.at.starts_with("20"), "{record:?}");
+
+        // kube-system/kube-dns-like Service that no lab owns: refused.
+        plane_kubectl(
+            &plane,
+            &[
+                "create",
+                "service",
+                "clusterip",
+                "foreign",
+                "--tcp=80:80",
+                "-n",
+                "default",
+            ],
+        );
+        let probe: cks_checks::spec::ProbeCheck = serde_json::from_value(serde_json::json!({
+            "from": {"namespace": "default", "labels": {"app": "client"}},
+            "client": "wget", "service": "foreign", "port": 80, "expect": "success"
+        }))
+        .unwrap();
+        let e = cks_cluster::run_probe(&connection, "some-lab", &probe)
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("does not belong to lab some-lab"),
+            "{e}"
+        );
+        let missing: cks_checks::spec::ProbeCheck = serde_json::from_value(serde_json::json!({
+            "from": {"namespace": "default", "labels": {"app": "client"}},
+            "client": "nc", "service": "gone", "port": 80, "expect": "failure"
+        }))
+        .unwrap();
+        let e = cks_cluster::run_probe(&connection, "some-lab", &missing)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+    });
+}
+
+fn plane_kubectl(plane: &ControlPlane, args: &[&str]) {
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&plane.kubeconfig)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

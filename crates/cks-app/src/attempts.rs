@@ -187,9 +187,10 @@ impl App {
         let params = Self::params_of(&attempt);
         let rendered = render_lab(&loaded, &params, lab_id)?;
         let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
+        let selections = cks_checks::spec::selections(&specs);
         let nodes = self.nodes_for(
             nodes,
-            !cks_checks::spec::selections(&specs).node_files.is_empty(),
+            !selections.node_files.is_empty() || !selections.logs.is_empty(),
         );
         let outcomes = grade_on(Some(cluster.connection()), nodes.as_ref(), &loaded, &params)
             .await

@@ -305,6 +305,31 @@ pub(crate) async fn grade_on(
     })?;
     let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
     let selections = cks_checks::spec::selections(&specs);
+    // Behaviour first: triggers just before the logs are read, probes before the objects.
+    let mut triggers = BTreeMap::new();
+    let mut probes = BTreeMap::new();
+    if let Some(c) = connection {
+        for spec in &specs {
+            match spec.kind() {
+                Some(cks_checks::spec::CheckKindRef::Log(l)) => {
+                    if let Some(t) = &l.trigger {
+                        let record = cks_cluster::perform_trigger(c, t)
+                            .await
+                            .map_err(|e| format!("trigger of `{}`: {e}", spec.id))?;
+                        triggers.insert(spec.id.clone(), record);
+                    }
+                }
+                Some(cks_checks::spec::CheckKindRef::Probe(p)) => {
+                    // A probe that cannot run (client pod gone, Service not the lab's) records
+                    // nothing: the check is then an error, never a pass.
+                    if let Ok(result) = cks_cluster::run_probe(c, &loaded.lab.id, p).await {
+                        probes.insert(spec.id.clone(), result);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     let objects = match connection {
         Some(c) if !selections.selectors.is_empty() || selections.rbac => {
             collect_objects(c, &selections)
@@ -317,11 +342,26 @@ pub(crate) async fn grade_on(
         Some(n) => n.read_files(&selections.node_files)?,
         None => BTreeMap::new(),
     };
+    let mut logs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    if let Some(n) = nodes
+        && !selections.logs.is_empty()
+    {
+        for (node, files) in n.read_files(&selections.logs)? {
+            for (path, file) in files {
+                if let Some(content) = file.content {
+                    logs.entry(node.clone()).or_default().insert(path, content);
+                }
+            }
+        }
+    }
     let snapshot = Snapshot {
         objects,
         nodes: node_files,
         params: params.clone(),
         answers: Some(BTreeMap::new()),
+        probes,
+        logs,
+        triggers,
         ..Default::default()
     };
     Ok(rendered.checks.grade(&snapshot))
@@ -410,7 +450,9 @@ impl App {
         let rendered = render_lab(&loaded, &params, lab_id)?;
         let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
         let selections = cks_checks::spec::selections(&specs);
-        let needs_nodes = loaded.has_node_steps() || !selections.node_files.is_empty();
+        let needs_nodes = loaded.has_node_steps()
+            || !selections.node_files.is_empty()
+            || !selections.logs.is_empty();
         let needs_cluster = !selections.selectors.is_empty()
             || selections.rbac
             || loaded
@@ -461,6 +503,15 @@ impl App {
                 });
             }
         };
+        if let Some(c) = cluster
+            && !selections.probes.is_empty()
+            && !c.has_nodes().await.unwrap_or(false)
+        {
+            return Ok(VerifyReport::skipped(
+                lab_id,
+                "runs probes from a client pod: needs a cluster whose pods really run (kind); verified offline by its fixtures".into(),
+            ));
+        }
         if let Some(c) = cluster {
             let mut missing = Vec::new();
             for (api_version, kind) in &kinds {

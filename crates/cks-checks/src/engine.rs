@@ -102,7 +102,7 @@ impl CompiledChecks {
             let Some(kind) = spec.kind() else {
                 let names = spec.kind_names();
                 if names.is_empty() {
-                    problem("", "a check needs one kind: object, absent, count, rbac, pss, netpol, policy, node-file, dockerfile or answer".into());
+                    problem("", "a check needs one kind: object, absent, count, rbac, pss, netpol, policy, probe, log, node-file, dockerfile or answer".into());
                 } else {
                     problem(
                         "",
@@ -306,6 +306,69 @@ impl CompiledChecks {
                         }
                     }
                 }
+                CheckKindRef::Probe(pr) => {
+                    if pr.from.namespace.is_none() || pr.from.ip.is_some() {
+                        problem(
+                            "probe.from",
+                            "the client is pods: set `namespace` (and labels or name), not `ip`"
+                                .into(),
+                        );
+                    }
+                    if pr.from.labels.is_empty() && pr.from.name.is_none() {
+                        problem(
+                            "probe.from",
+                            "name the client pod by `labels` or `name`".into(),
+                        );
+                    }
+                    if let Err(e) = pr.argv() {
+                        problem("probe", e);
+                    }
+                    if let Some(t) = pr.timeout_seconds
+                        && !(1..=10).contains(&t)
+                    {
+                        problem("probe.timeoutSeconds", format!("must be 1-10, found {t}"));
+                    }
+                    if pr.output_contains.is_some()
+                        && pr.expect == crate::spec::ProbeExpectation::Failure
+                    {
+                        problem(
+                            "probe.outputContains",
+                            "only applies to `expect: success`".into(),
+                        );
+                    }
+                }
+                CheckKindRef::Log(l) => {
+                    compiled.expr = compile_expr(index, spec, "log.expr", &l.expr, &mut p);
+                    if !l.path.starts_with('/') {
+                        problem(
+                            "log.path",
+                            format!("must be an absolute path, found {:?}", l.path),
+                        );
+                    }
+                    if let Some(t) = &l.trigger {
+                        if !matches!(t.verb.as_str(), "get" | "list" | "create" | "exec") {
+                            problem(
+                                "log.trigger.verb",
+                                format!("{:?} is not get, list, create or exec", t.verb),
+                            );
+                        }
+                        if t.verb == "create" && t.resource != "configmaps" {
+                            problem(
+                                "log.trigger.resource",
+                                "`create` triggers only create ConfigMaps".into(),
+                            );
+                        }
+                        if matches!(t.verb.as_str(), "get" | "exec") && t.name.is_none() {
+                            problem("log.trigger.name", format!("`{}` needs a name", t.verb));
+                        }
+                        if t.verb == "exec" && (t.resource != "pods" || t.namespace.is_none()) {
+                            problem(
+                                "log.trigger",
+                                "`exec` needs resource: pods, a namespace and a name".into(),
+                            );
+                        }
+                    }
+                }
                 CheckKindRef::Netpol(n) => {
                     if n.flows.is_empty() {
                         problem("netpol.flows", "list at least one flow".into());
@@ -405,7 +468,7 @@ impl<'a> Grader<'a> {
         let spec = &check.spec;
         let verdict = match spec.kind() {
             None => Verdict::error("the check has no single kind"),
-            Some(kind) => self.evaluate(kind, &check.compiled),
+            Some(kind) => self.evaluate(&spec.id, kind, &check.compiled),
         };
         Outcome {
             check_id: spec.id.clone(),
@@ -461,7 +524,7 @@ impl<'a> Grader<'a> {
         Ok(out)
     }
 
-    fn evaluate(&self, kind: CheckKindRef<'_>, compiled: &Compiled) -> Verdict {
+    fn evaluate(&self, check_id: &str, kind: CheckKindRef<'_>, compiled: &Compiled) -> Verdict {
         match kind {
             CheckKindRef::Object(o) => self.object(o, compiled),
             CheckKindRef::Absent(a) => match self.filtered(&a.select, compiled.expr.as_ref()) {
@@ -526,6 +589,8 @@ impl<'a> Grader<'a> {
             CheckKindRef::Pss(p) => self.pss(p),
             CheckKindRef::Netpol(n) => self.netpol(n),
             CheckKindRef::Policy(p) => self.policy(p),
+            CheckKindRef::Probe(p) => self.probe(check_id, p),
+            CheckKindRef::Log(l) => self.log(check_id, l, compiled),
             CheckKindRef::NodeFile(n) => self.node_file(n, compiled),
             CheckKindRef::Dockerfile(d) => self.dockerfile(d, compiled),
             CheckKindRef::Answer(a) => self.answer(a, compiled),
@@ -726,6 +791,211 @@ impl<'a> Grader<'a> {
                 findings,
             )
         }
+    }
+
+    fn probe(&self, check_id: &str, p: &crate::spec::ProbeCheck) -> Verdict {
+        use crate::spec::ProbeExpectation;
+        let Some(result) = self.snapshot.probes.get(check_id) else {
+            return Verdict::error(format!(
+                "the probe was not run: no recorded result for `{check_id}` (a live grade runs it from the client pod; a fixture records it in probes/{check_id}.yaml)"
+            ));
+        };
+        let what = format!(
+            "{} from {} to {}",
+            format!("{:?}", p.client).to_lowercase(),
+            if result.client.is_empty() {
+                p.from.describe()
+            } else {
+                result.client.clone()
+            },
+            p.host()
+        );
+        let excerpt: String = result.output.chars().take(300).collect();
+        let found = format!(
+            "exit code {} after {} ms{}",
+            result.exit_code,
+            result.millis,
+            if excerpt.trim().is_empty() {
+                String::new()
+            } else {
+                format!(": {}", excerpt.trim())
+            }
+        );
+        let ok = result.exit_code == 0;
+        match p.expect {
+            ProbeExpectation::Success if !ok => Verdict::fail(
+                format!("{what} failed"),
+                vec![
+                    Finding::new(format!("`{}` did not succeed", result.command.join(" ")))
+                        .rule("probe")
+                        .expected("exit code 0")
+                        .found(found),
+                ],
+            ),
+            ProbeExpectation::Success => {
+                if let Some(text) = &p.output_contains
+                    && !result.output.contains(text.as_str())
+                {
+                    return Verdict::fail(
+                        format!("{what} succeeded without the expected output"),
+                        vec![
+                            Finding::new(format!("the response does not contain {text:?}"))
+                                .rule("probe")
+                                .expected(format!("output containing {text:?}"))
+                                .found(found),
+                        ],
+                    );
+                }
+                Verdict::pass(format!("{what} succeeded ({} ms)", result.millis))
+            }
+            ProbeExpectation::Failure if ok => Verdict::fail(
+                format!("{what} succeeded but must be blocked"),
+                vec![
+                    Finding::new(format!(
+                        "`{}` reached the service",
+                        result.command.join(" ")
+                    ))
+                    .rule("probe")
+                    .expected("refused or timed out")
+                    .found(found),
+                ],
+            ),
+            ProbeExpectation::Failure => Verdict::pass(format!("{what} is blocked ({found})")),
+        }
+    }
+
+    fn log(&self, check_id: &str, l: &crate::spec::LogCheck, compiled: &Compiled) -> Verdict {
+        use crate::spec::LogFormat;
+        let Some(expr) = &compiled.expr else {
+            return Verdict::error("expression did not compile");
+        };
+        let label = format!("{}:{}", l.node, l.path);
+        let Some(text) = self.snapshot.logs.get(&l.node).and_then(|m| m.get(&l.path)) else {
+            return Verdict::error(format!(
+                "{label} was not collected (the log does not exist, or the node could not be read)"
+            ));
+        };
+        let record = match &l.trigger {
+            None => None,
+            Some(_) => match self.snapshot.triggers.get(check_id) {
+                Some(r) => Some(r),
+                None => {
+                    return Verdict::error(format!(
+                        "the trigger of `{check_id}` was not performed, so no log entry can be tied to it"
+                    ));
+                }
+            },
+        };
+        let mut entries = 0usize;
+        let mut unparsable = 0usize;
+        let mut candidates: Vec<Json> = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(event) = serde_json::from_str::<Json>(line) else {
+                unparsable += 1;
+                continue;
+            };
+            entries += 1;
+            if let Some(r) = record {
+                let from_trigger = match l.format {
+                    // The Audit-Id the API server returned to the grader: unguessable.
+                    LogFormat::Audit => event
+                        .get("auditID")
+                        .and_then(Json::as_str)
+                        .is_some_and(|id| r.audit_ids.iter().any(|a| a == id)),
+                    LogFormat::Falco | LogFormat::JsonLines => {
+                        let time = event
+                            .get("time")
+                            .or_else(|| event.get("output_fields").and_then(|f| f.get("evt.time")))
+                            .and_then(Json::as_str);
+                        time.is_some_and(|t| normalize_time(t) >= normalize_time(&r.at))
+                    }
+                };
+                if !from_trigger {
+                    continue;
+                }
+            }
+            candidates.push(event);
+        }
+        let trigger_text = record.map(|r| r.action.clone()).unwrap_or_default();
+        if candidates.is_empty() {
+            let message = match record {
+                Some(r) if l.format == LogFormat::Audit => format!(
+                    "no audit event in {label} comes from the grader's request ({}, Audit-Id {}): is audit logging enabled and does the policy log it?",
+                    r.action,
+                    r.audit_ids.join(", ")
+                ),
+                Some(r) => format!(
+                    "no entry in {label} is newer than the trigger ({} at {})",
+                    r.action, r.at
+                ),
+                None => format!("{label} holds no entries"),
+            };
+            let mut finding = Finding::new(l.message.clone().unwrap_or_else(|| message.clone()))
+                .file(label.clone())
+                .rule("log")
+                .found(format!(
+                    "{entries} entries{}",
+                    if unparsable > 0 {
+                        format!(", {unparsable} lines that are not JSON")
+                    } else {
+                        String::new()
+                    }
+                ));
+            if record.is_some() {
+                finding = finding.expected("an entry written for the trigger");
+            }
+            return Verdict::fail(message, vec![finding]);
+        }
+        let mut first_error = None;
+        for event in &candidates {
+            let doc = CelDoc::new(event);
+            let vars = Vars::new().with("event", &doc).with("params", &self.params);
+            match expr.eval_bool(&vars) {
+                Ok(true) => {
+                    return Verdict::pass(format!(
+                        "{label}: an entry{} matches",
+                        if trigger_text.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" from the trigger ({trigger_text})")
+                        }
+                    ));
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let sample = candidates
+            .first()
+            .map(|e| {
+                let mut t = e.to_string();
+                t.truncate(400);
+                t
+            })
+            .unwrap_or_default();
+        let mut finding = Finding::new(
+            l.message
+                .clone()
+                .unwrap_or_else(|| format!("no entry satisfies {}", expr.source)),
+        )
+        .file(label.clone())
+        .rule("log")
+        .expected(expr.source.clone())
+        .found(sample);
+        if let Some(e) = first_error {
+            finding
+                .message
+                .push_str(&format!(" (the expression failed on some entries: {e})"));
+        }
+        Verdict::fail(
+            format!(
+                "{} candidate entries in {label}, none matches",
+                candidates.len()
+            ),
+            vec![finding],
+        )
     }
 
     fn policy(&self, check: &crate::spec::PolicyCheck) -> Verdict {
@@ -1307,6 +1577,19 @@ impl<'a> Grader<'a> {
 }
 
 /// Check one flag assertion; `None` when it holds.
+/// An RFC 3339 UTC time made comparable as text: `2026-11-27T04:00:00Z` and
+/// `2026-11-27T04:00:00.25Z` become `2026-11-27T04:00:00.000000000` and `…00.250000000`.
+fn normalize_time(t: &str) -> String {
+    let t = t.trim().trim_end_matches('Z').trim_end_matches("+00:00");
+    let (base, fraction) = t.split_once('.').unwrap_or((t, ""));
+    let digits: String = fraction
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(9)
+        .collect();
+    format!("{base}.{digits:0<9}")
+}
+
 /// Pods (or the IP) a flow endpoint names.
 fn endpoints<'i>(index: &'i NetpolIndex, e: &'i crate::spec::NetpolEndpoint) -> Vec<Endpoint<'i>> {
     if let Some(ip) = &e.ip {

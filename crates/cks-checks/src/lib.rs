@@ -22,5 +22,5 @@ pub mod yaml;
 
 pub use engine::{CompileProblem, CompiledChecks};
 pub use outcome::{Finding, Outcome, Score, Status};
-pub use snapshot::{NodeFile, ObjectRef, Snapshot};
+pub use snapshot::{NodeFile, ObjectRef, ProbeResult, Snapshot, TriggerRecord};
 pub use spec::CheckSpec;

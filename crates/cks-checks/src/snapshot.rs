@@ -53,6 +53,52 @@ pub struct Snapshot {
     pub answers: Option<BTreeMap<String, String>>,
     /// The attempt's parameter values, available to CEL as `params`.
     pub params: BTreeMap<String, Json>,
+    /// Recorded behaviour probes: check id → result (`probes/<check-id>.yaml`).
+    #[serde(default)]
+    pub probes: BTreeMap<String, ProbeResult>,
+    /// Log files a `log` check reads: node → absolute path → content (`logs/<node>/<path>`).
+    #[serde(default)]
+    pub logs: BTreeMap<String, BTreeMap<String, String>>,
+    /// Triggers the grader performed just before collecting: check id → record (`trigger.yaml`).
+    #[serde(default)]
+    pub triggers: BTreeMap<String, TriggerRecord>,
+}
+
+/// What an allow-listed probe command did, as the grader ran it from the lab's client pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProbeResult {
+    /// The argument list that ran (for the learner to reproduce).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// `namespace/pod` of the client.
+    #[serde(default)]
+    pub client: String,
+    pub exit_code: i32,
+    /// The first 2 KiB of stdout and stderr.
+    #[serde(default)]
+    pub output: String,
+    #[serde(default)]
+    pub millis: u64,
+    /// RFC 3339 time the probe ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// A harmless action the grader performed just before collecting, so a log entry can be tied
+/// to it (and a hand-written one cannot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TriggerRecord {
+    /// RFC 3339 UTC time just before the action.
+    pub at: String,
+    /// `Audit-Id` response headers of the API requests the action made (unguessable, so an
+    /// audit line that carries one was written by the API server for this trigger).
+    #[serde(default)]
+    pub audit_ids: Vec<String>,
+    /// What was done, for messages (`get secrets/db-password as jane`).
+    #[serde(default)]
+    pub action: String,
 }
 
 impl Snapshot {

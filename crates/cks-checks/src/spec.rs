@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One graded check. Exactly one check kind (`object`, `absent`, `count`, `rbac`, `pss`,
-/// `netpol`, `policy`, `node-file`, `dockerfile`, `answer`) must be set.
+/// `netpol`, `policy`, `probe`, `log`, `node-file`, `dockerfile`, `answer`) must be set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckSpec {
@@ -51,6 +51,14 @@ pub struct CheckSpec {
     /// ValidatingAdmissionPolicies run against test objects that must be denied or admitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyCheck>,
+    /// Live behaviour: an allow-listed client (wget, curl, nc, nslookup) run from the lab's
+    /// client pod against the lab's own Service; the recorded result is graded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeCheck>,
+    /// An entry in a log file on a node (audit log, Falco output) matching a CEL expression,
+    /// tied to a trigger the grader performs just before collecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogCheck>,
     /// A file on a node: parsed (static pod flags, kubelet config, audit policy, encryption config,
     /// YAML, JSON, text) and asserted with helpers or CEL; mode and owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,6 +86,8 @@ pub enum CheckKindRef<'a> {
     Pss(&'a PssCheck),
     Netpol(&'a NetpolCheck),
     Policy(&'a PolicyCheck),
+    Probe(&'a ProbeCheck),
+    Log(&'a LogCheck),
     NodeFile(&'a NodeFileCheck),
     Dockerfile(&'a DockerfileCheck),
     Answer(&'a AnswerCheck),
@@ -108,6 +118,12 @@ impl CheckSpec {
         if self.policy.is_some() {
             names.push("policy");
         }
+        if self.probe.is_some() {
+            names.push("probe");
+        }
+        if self.log.is_some() {
+            names.push("log");
+        }
         if self.node_file.is_some() {
             names.push("node-file");
         }
@@ -130,6 +146,8 @@ impl CheckSpec {
             self.pss.as_ref().map(CheckKindRef::Pss),
             self.netpol.as_ref().map(CheckKindRef::Netpol),
             self.policy.as_ref().map(CheckKindRef::Policy),
+            self.probe.as_ref().map(CheckKindRef::Probe),
+            self.log.as_ref().map(CheckKindRef::Log),
             self.node_file.as_ref().map(CheckKindRef::NodeFile),
             self.dockerfile.as_ref().map(CheckKindRef::Dockerfile),
             self.answer.as_ref().map(CheckKindRef::Answer),
@@ -630,6 +648,171 @@ pub enum AdmissionExpectation {
     Deny,
 }
 
+/// `probe`: run an allow-listed client from a lab pod against a lab Service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProbeCheck {
+    /// The client pod: `namespace` plus `labels` and/or `name` (the first Running match is used).
+    pub from: NetpolEndpoint,
+    /// Container to run in (default: the pod's first container).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// `wget`, `curl`, `nc` or `nslookup`.
+    pub client: ProbeClient,
+    /// The lab's Service to reach; it must carry the lab's `ckslab.io/lab` label.
+    pub service: String,
+    /// The Service's namespace (default: the client's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Port (wget, curl, nc); a number or a digits string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<NetpolPort>,
+    /// URL path for wget and curl (default `/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Use https (curl -k, wget --no-check-certificate).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub https: bool,
+    /// Seconds the client may take (1-10, default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+    /// `success` (exit code 0) or `failure` (non-zero: refused, timed out, not resolved).
+    pub expect: ProbeExpectation,
+    /// For `success`: text the output must contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_contains: Option<String>,
+}
+
+/// Allow-listed probe clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeClient {
+    Wget,
+    Curl,
+    Nc,
+    Nslookup,
+}
+
+/// What a probe must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeExpectation {
+    Success,
+    Failure,
+}
+
+impl ProbeCheck {
+    /// The service's DNS name.
+    pub fn host(&self) -> String {
+        let ns = self
+            .namespace
+            .as_deref()
+            .or(self.from.namespace.as_deref())
+            .unwrap_or("default");
+        format!("{}.{ns}.svc.cluster.local", self.service)
+    }
+
+    /// The exact argument list the grader runs in the client container (never a shell).
+    pub fn argv(&self) -> Result<Vec<String>, String> {
+        let timeout = self.timeout_seconds.unwrap_or(3).clamp(1, 10).to_string();
+        let host = self.host();
+        let port = match self.port.as_ref().map(NetpolPort::normalized).transpose()? {
+            Some(NetpolPort::Number(n)) if n > 0 => Some(n),
+            Some(NetpolPort::Number(_)) => return Err("port: 0 is not a port".into()),
+            Some(NetpolPort::Name(n)) => return Err(format!("port: {n:?} is not a number")),
+            None => None,
+        };
+        let path = self.path.clone().unwrap_or_else(|| "/".into());
+        let url = |port: Option<u16>| {
+            let scheme = if self.https { "https" } else { "http" };
+            match port {
+                Some(p) => format!("{scheme}://{host}:{p}{path}"),
+                None => format!("{scheme}://{host}{path}"),
+            }
+        };
+        let words: Vec<String> = match self.client {
+            ProbeClient::Wget => {
+                let mut w = vec!["wget", "-q", "-T", &timeout, "-O", "-"];
+                if self.https {
+                    w.push("--no-check-certificate");
+                }
+                let mut w: Vec<String> = w.into_iter().map(str::to_owned).collect();
+                w.push(url(port));
+                w
+            }
+            ProbeClient::Curl => {
+                let mut w: Vec<String> = ["curl", "-sS", "-m", &timeout]
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                if self.https {
+                    w.push("-k".into());
+                }
+                w.push(url(port));
+                w
+            }
+            ProbeClient::Nc => {
+                let port = port.ok_or("nc needs a port")?;
+                ["nc", "-z", "-w", &timeout, &host, &port.to_string()]
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            }
+            ProbeClient::Nslookup => vec!["nslookup".into(), host],
+        };
+        Ok(words)
+    }
+}
+
+/// `log`: an entry of a JSON-lines log on a node that matches `expr`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogCheck {
+    pub node: String,
+    /// Absolute path of the log file on the node.
+    pub path: String,
+    /// `audit` (audit.k8s.io/v1 Event per line), `falco` (Falco's JSON output) or `json-lines`.
+    pub format: LogFormat,
+    /// The action the grader performs just before collecting; the entry must come from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+    /// CEL over one entry, as `event`: true for the entry the check looks for.
+    pub expr: String,
+    /// Shown when no entry matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Log formats a `log` check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    Audit,
+    Falco,
+    JsonLines,
+}
+
+/// A harmless action: an API request as an impersonated identity, or an exec into a lab pod.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Trigger {
+    /// `get`, `list` or `create` (ConfigMaps only: a uniquely named, labelled one), or `exec`
+    /// (runs `cat /etc/hostname` in the pod `name`).
+    pub verb: String,
+    /// Resource, e.g. `secrets`, `configmaps`, `pods`.
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Act as this user (impersonation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Groups of the impersonated user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
 /// API group whose every kind a Gatekeeper `policy` check collects (constraint kinds are
 /// defined by the learner's templates, so they cannot be listed in advance).
 pub const GATEKEEPER_CONSTRAINTS_GROUP: &str = "constraints.gatekeeper.sh";
@@ -647,6 +830,12 @@ pub struct Selections {
     pub answers: Vec<String>,
     /// API groups whose every served kind is listed (Gatekeeper constraints).
     pub groups: Vec<String>,
+    /// Check ids of `probe` checks (run live, recorded under the id).
+    pub probes: Vec<String>,
+    /// (node, path) of log files `log` checks read.
+    pub logs: Vec<(String, String)>,
+    /// Check ids of `log` checks with a trigger.
+    pub triggers: Vec<String>,
 }
 
 /// Kinds a `pss` selector without a kind reads.
@@ -762,6 +951,13 @@ pub fn selections(specs: &[CheckSpec]) -> Selections {
                 }
                 s.selectors.extend(p.reads.iter().cloned());
             }
+            Some(CheckKindRef::Probe(_)) => s.probes.push(spec.id.clone()),
+            Some(CheckKindRef::Log(l)) => {
+                s.logs.push((l.node.clone(), l.path.clone()));
+                if l.trigger.is_some() {
+                    s.triggers.push(spec.id.clone());
+                }
+            }
             Some(CheckKindRef::Netpol(_)) => {
                 for kind in ["Pod", "Namespace", "NetworkPolicy"] {
                     s.selectors.push(Selector {
@@ -781,5 +977,7 @@ pub fn selections(specs: &[CheckSpec]) -> Selections {
     }
     s.node_files.sort();
     s.node_files.dedup();
+    s.logs.sort();
+    s.logs.dedup();
     s
 }

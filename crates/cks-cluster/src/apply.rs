@@ -66,6 +66,16 @@ impl OwnedCluster {
         }
     }
 
+    /// Does the cluster have any Node (a real kubelet that runs pods, so `exec` works)?
+    pub async fn has_nodes(&self) -> Result<bool, ClusterError> {
+        let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.connection.client.clone());
+        let list = nodes
+            .list(&kube::api::ListParams::default().limit(1))
+            .await
+            .map_err(|e| ClusterError::api("listing nodes", e))?;
+        Ok(!list.items.is_empty())
+    }
+
     /// Server-side apply objects (each labelled with the lab) in order; namespaces first.
     pub async fn apply(
         &self,

@@ -7,6 +7,7 @@
 //! request is sent.
 
 mod apply;
+mod behaviour;
 mod collect;
 mod doctor;
 mod error;
@@ -16,6 +17,7 @@ mod ops;
 mod registry;
 
 pub use apply::{AppliedObject, FIELD_MANAGER, LAB_LABEL};
+pub use behaviour::{perform_trigger, run_probe};
 pub use collect::collect_objects;
 pub use doctor::{Doctor, Tool};
 pub use error::ClusterError;

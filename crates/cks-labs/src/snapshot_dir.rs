@@ -5,6 +5,9 @@
 //! DIR/nodes/<node>/<absolute path>       node files, e.g. nodes/control-plane/etc/kubernetes/manifests/kube-apiserver.yaml
 //! DIR/nodes/<node>.stat.yaml             optional { "/path": {mode: "0600", uid: 0, gid: 0, exists: false} }
 //! DIR/commands/<node>/<command-id>.txt   output of an allow-listed command
+//! DIR/probes/<check-id>.yaml            recorded result of a `probe` check (exitCode, output, …)
+//! DIR/logs/<node>/<absolute path>        log files `log` checks read (audit log, Falco output)
+//! DIR/trigger.yaml                       check id → {at, auditIds, action} of triggers performed
 //! DIR/answers.yaml                       key: value
 //! DIR/params.yaml                        the attempt's parameter values
 //! ```
@@ -124,6 +127,39 @@ pub fn load(dir: &Path) -> Result<Snapshot, Vec<Problem>> {
             "objects" if entry.is_dir() => load_objects(&entry, &mut snapshot, &mut problems),
             "nodes" if entry.is_dir() => load_nodes(&entry, &mut snapshot, &mut problems),
             "commands" if entry.is_dir() => load_commands(&entry, &mut snapshot, &mut problems),
+            "probes" if entry.is_dir() => load_probes(&entry, &mut snapshot, &mut problems),
+            "logs" if entry.is_dir() => {
+                for node_dir in sorted_entries(&entry, &mut problems) {
+                    if !node_dir.is_dir() {
+                        problems.push(Problem::new(&node_dir, "logs/ holds one folder per node"));
+                        continue;
+                    }
+                    let node = node_dir
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let mut files = BTreeMap::new();
+                    walk_node(&node_dir, &node_dir, &mut files, &mut problems);
+                    snapshot.logs.entry(node).or_default().extend(
+                        files
+                            .into_iter()
+                            .map(|(path, f)| (path, f.content.unwrap_or_default())),
+                    );
+                }
+            }
+            "trigger.yaml" => {
+                if let Some(text) = read_text(&entry, &mut problems) {
+                    match serde_saphyr::from_str::<BTreeMap<String, cks_checks::TriggerRecord>>(&text)
+                    {
+                        Ok(map) => snapshot.triggers = map,
+                        Err(e) => problems.push(
+                            Problem::new(&entry, e.to_string())
+                                .help("expected check-id: {at: RFC 3339 time, auditIds: [...], action: text}"),
+                        ),
+                    }
+                }
+            }
             "answers.yaml" => {
                 if let Some(text) = read_text(&entry, &mut problems)
                     && let Some(map) = parse_yaml_map(&entry, &text, &mut problems)
@@ -151,7 +187,7 @@ pub fn load(dir: &Path) -> Result<Snapshot, Vec<Problem>> {
             "README.md" | ".gitkeep" => {}
             _ => problems.push(
                 Problem::new(&entry, "unexpected entry in a snapshot folder")
-                    .help("expected objects/, nodes/, commands/, answers.yaml, params.yaml"),
+                    .help("expected objects/, nodes/, commands/, probes/, logs/, trigger.yaml, answers.yaml, params.yaml"),
             ),
         }
     }
@@ -288,6 +324,34 @@ fn walk_node(
             let relative = entry.strip_prefix(root).unwrap_or(&entry);
             let absolute = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
             files.insert(absolute, NodeFile::present(text));
+        }
+    }
+}
+
+fn load_probes(dir: &Path, snapshot: &mut Snapshot, problems: &mut Vec<Problem>) {
+    for file in sorted_entries(dir, problems) {
+        let Some(id) = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".yaml"))
+            .map(str::to_owned)
+        else {
+            problems.push(Problem::new(
+                &file,
+                "probe results are <check-id>.yaml files",
+            ));
+            continue;
+        };
+        if let Some(text) = read_text(&file, problems) {
+            match serde_saphyr::from_str::<cks_checks::ProbeResult>(&text) {
+                Ok(result) => {
+                    snapshot.probes.insert(id, result);
+                }
+                Err(e) => problems.push(
+                    Problem::new(&file, e.to_string())
+                        .help("expected exitCode, output, millis, command, client, at"),
+                ),
+            }
         }
     }
 }

@@ -26,3 +26,19 @@ if ! version_ok; then
   fi
 fi
 version_ok || { echo "bootstrap: need rustc >= $need_rust, found $(rustc --version 2>/dev/null || echo none)" >&2; exit 3; }
+
+# The desktop app: WebKitGTK 4.1 and GTK to build it, Xvfb and WebKitWebDriver for its end-to-end
+# tests, Node.js (>= 20.19) for the UI. Skipped with CKSLAB_NO_DESKTOP=1 (CLI-only machines).
+if [ "${CKSLAB_NO_DESKTOP:-0}" != "1" ]; then
+  desktop_pkgs=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libssl-dev xvfb xauth webkit2gtk-driver file)
+  missing=()
+  for p in "${desktop_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing desktop build packages (missing: ${missing[*]})"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  node_ok() { [ "$(printf '%s\n%s\n' "20.19.0" "$(node --version | tr -d v)" | sort -V | head -1)" = "20.19.0" ]; }
+  node_ok || { echo "bootstrap: the UI needs Node.js >= 20.19 (found $(node --version)); install it from nodejs.org or NodeSource" >&2; exit 3; }
+fi

@@ -1,0 +1,16 @@
+/// Every command the webview may call; `build.rs` turns these into permissions and
+/// `capabilities/main.json` allows exactly these.
+// Read by build.rs (through include!) and by the capability test; not by the app itself.
+#[allow(dead_code)]
+pub(crate) const COMMANDS: &[&str] = &[
+    "app_info",
+    "curriculum",
+    "list_lessons",
+    "get_lesson",
+    "list_labs",
+    "get_lab",
+    "list_fixtures",
+    "grade_fixture",
+    "progress",
+    "doctor",
+];

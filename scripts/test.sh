@@ -17,6 +17,9 @@ echo "== real-API tier: etcd, kube-apiserver and kube-controller-manager v1.20.2
 echo "== fetch"
 cargo fetch --locked
 
+echo "== UI: install, unit tests (vitest), type check, build (embedded in the desktop binary)"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run check && npm run build)
+
 echo "== build"
 cargo build --workspace --all-targets --locked
 
@@ -28,6 +31,10 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 cargo test --workspace --locked --doc
+
+echo "== desktop app end to end: the real binary in a real WebKitGTK window (Xvfb + tauri-driver)"
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked --quiet
+CKSLAB_E2E_REQUIRED="${CKSLAB_E2E_REQUIRED:-1}" python3 tests/e2e/desktop_e2e.py "${CARGO_TARGET_DIR:-$root/target}/debug/ckslab-desktop"
 
 echo "== labs (the CLI, as an author runs it)"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/ckslab"

@@ -58,8 +58,17 @@ class Driver:
     def start(self, app, env):
         caps = {"capabilities": {"alwaysMatch": {"browserName": "wry",
                                                  "tauri:options": {"application": app, "env": env}}}}
-        value = self.call("POST", "/session", caps, timeout=120)
-        self.session = value["sessionId"]
+        # tauri-driver starts WebKitWebDriver on demand; the first request can race it.
+        for attempt in range(10):
+            try:
+                value = self.call("POST", "/session", caps, timeout=120)
+                self.session = value["sessionId"]
+                return
+            except (RuntimeError, OSError, urllib.error.URLError) as e:
+                if attempt == 9:
+                    raise
+                print(f"  session not ready ({e.__class__.__name__}); retrying", file=sys.stderr)
+                time.sleep(1)
 
     def find(self, css, timeout=20):
         deadline = time.time() + timeout
@@ -68,7 +77,8 @@ class Driver:
             try:
                 el = self.s("POST", "/element", {"using": "css selector", "value": css})
                 return list(el.values())[0]
-            except RuntimeError as e:
+            except (RuntimeError, OSError, urllib.error.URLError) as e:
+                # not there yet (WebDriver "no such element"), or the driver hiccupped
                 last = e
                 time.sleep(0.2)
         raise RuntimeError(f"no element {css!r} within {timeout}s: {last}")
@@ -90,7 +100,7 @@ class Driver:
                 value = self.text(css)
                 if predicate(value):
                     return value
-            except RuntimeError:
+            except (RuntimeError, OSError, urllib.error.URLError):
                 pass
             time.sleep(0.25)
         raise RuntimeError(f"{css!r} never satisfied the condition; last text: {value!r}")
@@ -154,7 +164,14 @@ def main():
         procs.append(xvfb)
         time.sleep(1)
         port, native = free_port(), free_port()
-        env = dict(os.environ, DISPLAY=display)
+        # The app inherits tauri-driver's environment: its own data folder (never the learner's)
+        # and a labs folder that holds the hostile lab.
+        app_env = {
+            "CKSLAB_DATA_DIR": os.path.join(tmp, "data"),
+            "CKSLAB_LABS": hostile_labs(tmp),
+            "CKSLAB_CONTENT": os.path.join(ROOT, "content"),
+        }
+        env = dict(os.environ, DISPLAY=display, **app_env)
         tdriver = subprocess.Popen(["tauri-driver", "--port", str(port), "--native-port", str(native)],
                                    env=env, stdout=open(os.path.join(tmp, "tauri-driver.log"), "w"),
                                    stderr=subprocess.STDOUT)
@@ -165,13 +182,6 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
-        app_env = {
-            "CKSLAB_DATA_DIR": os.path.join(tmp, "data"),
-            "CKSLAB_LABS": hostile_labs(tmp),
-            "CKSLAB_CONTENT": os.path.join(ROOT, "content"),
-        }
-        # tauri-driver passes the capability's env on some versions only: set both.
-        os.environ.update(app_env)
         driver = Driver(port)
         started = time.time()
         driver.start(app, app_env)
@@ -209,8 +219,10 @@ def main():
         driver.click('[data-testid="grade-button"]')
         driver.wait_text('[data-testid="results"]', lambda t: "PASS" in t.upper() and "FAIL" not in t.upper())
         driver.find('[data-testid="outcome-dedicated-sa-no-automount"]')
+        driver.js("document.querySelector('[data-testid=\"results\"]').scrollIntoView({block: 'start'});")
         driver.screenshot("lab-graded")
 
+        assert os.path.isfile(os.path.join(app_env["CKSLAB_DATA_DIR"], "ckslab.db")) or os.listdir(app_env["CKSLAB_DATA_DIR"]), "the app did not use the test data folder"
         print("progress updated on the dashboard")
         driver.click('[data-testid="nav-dashboard"]')
         chart = driver.wait_text('[data-testid="readiness-chart"]', lambda t: any(ch.isdigit() and ch != "0" for ch in t))
@@ -239,10 +251,17 @@ def main():
         title_html = driver.js("return document.querySelector('h1') ? document.querySelector('h1').innerHTML : '';")
         assert "<img" not in title_html, title_html
         driver.click('[data-testid="nav-settings"]')
-        driver.find('[data-testid="settings"]')
+        driver.wait_text('[data-testid="app-info"]', lambda t: "0.1.0" in t or "Version" in t)
+        driver.find('[data-testid="doctor-tools"]', timeout=60)
         driver.screenshot("settings")
         print("desktop e2e passed")
     except Exception:
+        if driver and driver.session:
+            try:
+                driver.screenshot("failure")
+                print("page text at failure:", driver.js("return document.body.innerText.slice(0, 2000);"), file=sys.stderr)
+            except Exception as e:  # the window may be gone
+                print(f"no failure screenshot: {e}", file=sys.stderr)
         for name in ["tauri-driver.log", "xvfb.log"]:
             path = os.path.join(tmp, name)
             if os.path.exists(path):

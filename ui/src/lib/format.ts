@@ -1,0 +1,74 @@
+import type { Finding, ObjectRef } from "./types";
+
+/** 0..1 → "42%". */
+export function pct(ratio: number): string {
+  if (!Number.isFinite(ratio)) return "0%";
+  return `${Math.round(Math.min(1, Math.max(0, ratio)) * 100)}%`;
+}
+
+/** A fixture path such as `fixtures/broken` → a readable label. */
+export function fixtureLabel(path: string, index: number): string {
+  const name = path.split("/").filter(Boolean).pop() ?? path;
+  if (index === 0 || name === "broken") return `${name} (state after setup)`;
+  if (index === 1 || name === "solved") return `${name} (reference solution)`;
+  return name;
+}
+
+export function objectRef(o: ObjectRef): string {
+  return o.namespace ? `${o.kind} ${o.namespace}/${o.name}` : `${o.kind} ${o.name}`;
+}
+
+/** Where a finding points: object, container, file. */
+export function findingWhere(f: Finding): string {
+  const parts: string[] = [];
+  if (f.object) parts.push(objectRef(f.object));
+  if (f.container) parts.push(`container ${f.container}`);
+  if (f.file) parts.push(f.file);
+  return parts.join(", ");
+}
+
+/** Seconds → "mm:ss" or "h:mm:ss". */
+export function clock(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${two(m)}:${two(sec)}`;
+}
+
+/** An RFC 3339 timestamp → a short local date and time, or the input when it does not parse. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** Advice for an error code: what the learner can do about it. */
+export function adviceFor(code: string): string {
+  switch (code) {
+    case "lab-not-found":
+      return "The lab may have been renamed or removed. Go back to the curriculum and pick it again.";
+    case "lab-invalid":
+    case "snapshot-invalid":
+    case "params-invalid":
+      return "The lab's files have problems. Run `ckslab labs lint` in a terminal to see them, or pick another lab.";
+    case "lesson-not-found":
+      return "The lesson may have been renamed or removed. Go back to the curriculum and pick it again.";
+    case "lessons-invalid":
+    case "lesson-render":
+      return "The lesson files have problems. Reinstall the app or check the content folder shown in Settings.";
+    case "path-not-found":
+    case "no-labs":
+      return "A folder the app needs is missing. Check the folders shown in Settings.";
+    case "store":
+      return "The progress database could not be used. Check that the data folder in Settings is writable, then retry.";
+    case "fixture-not-found":
+      return "Pick another snapshot from the list and grade again.";
+    case "ipc":
+      return "The app's backend did not accept the request. Restart the app; if it persists, report it.";
+    default:
+      return "Retry; if it keeps failing, restart the app and check Settings → Doctor.";
+  }
+}

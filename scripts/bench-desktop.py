@@ -2,7 +2,7 @@
 """Benchmark the desktop app: cold start to first content, and idle memory across its processes.
 
 Usage: scripts/bench-desktop.py PATH_TO_APP_BINARY [RUNS]   (build it with
-`cargo build --release -p cks-desktop`; needs Xvfb, tauri-driver and WebKitWebDriver)
+`cargo build --release -p ckslab-desktop`; needs Xvfb, tauri-driver and WebKitWebDriver)
 
 Cold start: from the WebDriver "new session" request (which spawns the app) until the dashboard's
 readiness chart is in the DOM; the WebDriver handshake is included, so the figure is an upper

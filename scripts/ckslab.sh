@@ -19,7 +19,7 @@ fi
 echo "ckslab: building the UI"
 (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 echo "ckslab: building the desktop app (the first build takes several minutes)"
-cargo build --release --quiet -p cks-desktop -p cks-cli --manifest-path "$root/Cargo.toml"
+cargo build --release --quiet -p ckslab-desktop -p cks-cli --manifest-path "$root/Cargo.toml"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "ckslab: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run this on a desktop session," >&2
   echo "        or try the CLI: $0 labs list" >&2

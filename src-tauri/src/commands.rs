@@ -57,8 +57,8 @@ pub(crate) fn app_info(state: tauri::State<'_, State>) -> AppInfo {
 }
 
 #[tauri::command]
-pub(crate) fn curriculum() -> &'static cks_content::Curriculum {
-    cks_content::curriculum()
+pub(crate) fn curriculum() -> &'static cks_app::Curriculum {
+    cks_app::curriculum()
 }
 
 #[tauri::command]
@@ -94,7 +94,7 @@ pub(crate) struct LabView {
 #[tauri::command]
 pub(crate) fn get_lab(state: tauri::State<'_, State>, id: String) -> Result<LabView> {
     let detail = state.app.show_lab(&id)?;
-    let task_html = cks_content::lessons::markdown_to_safe_html(&detail.task_markdown);
+    let task_html = cks_app::markdown_to_safe_html(&detail.task_markdown);
     let fixtures = fixture_names(&state, &id)?;
     Ok(LabView {
         detail,

@@ -128,8 +128,14 @@ mod tests {
     #[test]
     fn lab_task_markdown_is_sanitized() {
         let hostile = "# Task\n\n<script>alert(1)</script>\n<img src=x onerror=\"alert(2)\">\n<a href=\"#\" onclick=\"alert(4)\">y</a>\n<iframe src=\"https://evil\"></iframe>\n\nA [link](javascript:alert(3)) in text.";
-        let html = cks_content::lessons::markdown_to_safe_html(hostile);
-        for bad in ["<script", "onerror", "href=\"javascript:", "onclick", "<iframe"] {
+        let html = cks_app::markdown_to_safe_html(hostile);
+        for bad in [
+            "<script",
+            "onerror",
+            "href=\"javascript:",
+            "onclick",
+            "<iframe",
+        ] {
             assert!(!html.contains(bad), "{bad} survived: {html}");
         }
         assert!(html.contains("<h1>Task</h1>"), "{html}");

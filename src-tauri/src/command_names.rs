@@ -13,4 +13,6 @@ pub(crate) const COMMANDS: &[&str] = &[
     "grade_fixture",
     "progress",
     "doctor",
+    "reveal_hint",
+    "show_solution",
 ];

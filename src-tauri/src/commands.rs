@@ -88,14 +88,43 @@ pub(crate) struct LabView {
     #[serde(flatten)]
     pub(crate) detail: cks_app::LabDetail,
     pub(crate) task_html: String,
-    pub(crate) fixtures: Vec<String>,
+    pub(crate) fixtures: Vec<FixtureRef>,
+}
+
+/// A snapshot folder of the lab and what it represents.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FixtureRef {
+    /// Path inside the lab folder, e.g. `fixtures/broken`.
+    pub(crate) path: String,
+    /// `broken`, `solved`, `alsoCorrect` or `bypass`.
+    pub(crate) kind: &'static str,
 }
 
 #[tauri::command]
 pub(crate) fn get_lab(state: tauri::State<'_, State>, id: String) -> Result<LabView> {
     let detail = state.app.show_lab(&id)?;
     let task_html = cks_app::markdown_to_safe_html(&detail.task_markdown);
-    let fixtures = fixture_names(&state, &id)?;
+    let loaded = state.app.lab(&id)?;
+    let f = &loaded.lab.fixtures;
+    let mut fixtures = vec![
+        FixtureRef {
+            path: f.broken.clone(),
+            kind: "broken",
+        },
+        FixtureRef {
+            path: f.solved.clone(),
+            kind: "solved",
+        },
+    ];
+    fixtures.extend(f.also_correct.iter().map(|p| FixtureRef {
+        path: p.clone(),
+        kind: "alsoCorrect",
+    }));
+    fixtures.extend(f.bypasses.iter().map(|p| FixtureRef {
+        path: p.clone(),
+        kind: "bypass",
+    }));
     Ok(LabView {
         detail,
         task_html,
@@ -148,4 +177,45 @@ pub(crate) async fn progress(state: tauri::State<'_, State>) -> Result<cks_app::
 #[tauri::command]
 pub(crate) fn doctor(state: tauri::State<'_, State>) -> cks_app::Doctor {
     state.app.doctor()
+}
+
+/// A revealed hint, as sanitized HTML.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HintView {
+    pub(crate) number: u32,
+    pub(crate) of: u32,
+    pub(crate) html: String,
+    /// Points deducted so far on this attempt.
+    pub(crate) total_penalty: u32,
+}
+
+/// Reveal the next hint of the lab's latest attempt (recorded; each costs the lab's hint cost).
+#[tauri::command]
+pub(crate) async fn reveal_hint(state: tauri::State<'_, State>, id: String) -> Result<HintView> {
+    let h = state.app.hint(&id).await?;
+    Ok(HintView {
+        number: h.number,
+        of: h.of,
+        html: cks_app::markdown_to_safe_html(&h.markdown),
+        total_penalty: h.total_penalty,
+    })
+}
+
+/// The solution explanation for the latest attempt's params, as sanitized HTML.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SolutionView {
+    pub(crate) html: String,
+}
+
+#[tauri::command]
+pub(crate) async fn show_solution(
+    state: tauri::State<'_, State>,
+    id: String,
+) -> Result<SolutionView> {
+    let markdown = state.app.solution(&id).await?;
+    Ok(SolutionView {
+        html: cks_app::markdown_to_safe_html(&markdown),
+    })
 }

@@ -69,6 +69,8 @@ pub fn run() {
             commands::grade_fixture,
             commands::progress,
             commands::doctor,
+            commands::reveal_hint,
+            commands::show_solution,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -84,7 +84,15 @@ class Driver:
         raise RuntimeError(f"no element {css!r} within {timeout}s: {last}")
 
     def click(self, css):
-        self.s("POST", f"/element/{self.find(css)}/click", {})
+        el = self.find(css)
+        # Bring it to the middle of the window (a sticky header can cover the top edge).
+        self.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", css)
+        try:
+            self.s("POST", f"/element/{el}/click", {})
+        except RuntimeError as e:
+            if "intercepted" not in str(e):
+                raise
+            self.js("document.querySelector(arguments[0]).click();", css)
 
     def text(self, css):
         return self.s("GET", f"/element/{self.find(css)}/text")
@@ -221,6 +229,12 @@ def main():
         driver.find('[data-testid="outcome-dedicated-sa-no-automount"]')
         driver.js("document.querySelector('[data-testid=\"results\"]').scrollIntoView({block: 'start'});")
         driver.screenshot("lab-graded")
+
+        print("a hint: revealed, rendered, its cost counted")
+        driver.click('[data-testid="hint-button"]')
+        hint = driver.wait_text('[data-testid="hints"]', lambda t: len(t.strip()) > 20)
+        assert "automount" in hint.lower() or "serviceaccount" in hint.lower(), hint
+        driver.wait_text('[data-testid="hint-penalty"]', lambda t: "1" in t)
 
         assert os.path.isfile(os.path.join(app_env["CKSLAB_DATA_DIR"], "ckslab.db")) or os.listdir(app_env["CKSLAB_DATA_DIR"]), "the app did not use the test data folder"
         print("progress updated on the dashboard")

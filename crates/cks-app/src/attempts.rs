@@ -111,6 +111,17 @@ impl App {
             .ok_or_else(|| AppError::NoAttempt(lab_id.to_owned()))
     }
 
+    /// The newest attempt of any kind (a cluster attempt or a graded snapshot): hints and the
+    /// solution belong to it.
+    async fn newest_attempt(&self, lab_id: &str) -> Result<cks_store::Attempt, AppError> {
+        self.store
+            .attempts(Some(lab_id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NoAttempt(lab_id.to_owned()))
+    }
+
     fn params_of(attempt: &cks_store::Attempt) -> BTreeMap<String, Json> {
         attempt
             .params
@@ -236,7 +247,7 @@ impl App {
     /// Reveal the next hint of the latest attempt (recorded; each costs the lab's hint cost).
     pub async fn hint(&self, lab_id: &str) -> Result<HintReport, AppError> {
         let loaded = self.lab(lab_id)?;
-        let attempt = self.latest_attempt(lab_id).await?;
+        let attempt = self.newest_attempt(lab_id).await?;
         let revealed = self.store.hints_revealed(attempt.id).await?;
         let total = u32::try_from(loaded.lab.hints.len()).unwrap_or(0);
         let next = (0..total)
@@ -269,7 +280,7 @@ impl App {
     /// The solution explanation, rendered for the latest attempt's params.
     pub async fn solution(&self, lab_id: &str) -> Result<String, AppError> {
         let loaded = self.lab(lab_id)?;
-        let params = match self.latest_attempt(lab_id).await {
+        let params = match self.newest_attempt(lab_id).await {
             Ok(a) => Self::params_of(&a),
             Err(_) => loaded.draw_params(0),
         };

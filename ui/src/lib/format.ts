@@ -1,4 +1,4 @@
-import type { Finding, ObjectRef } from "./types";
+import type { Finding, FixtureRef, ObjectRef } from "./types";
 
 /** 0..1 → "42%". */
 export function pct(ratio: number): string {
@@ -6,12 +6,30 @@ export function pct(ratio: number): string {
   return `${Math.round(Math.min(1, Math.max(0, ratio)) * 100)}%`;
 }
 
-/** A fixture path such as `fixtures/broken` → a readable label. */
-export function fixtureLabel(path: string, index: number): string {
-  const name = path.split("/").filter(Boolean).pop() ?? path;
-  if (index === 0 || name === "broken") return `${name} (state after setup)`;
-  if (index === 1 || name === "solved") return `${name} (reference solution)`;
-  return name;
+/** The folder name of a fixture path: `fixtures/allow-all` → `allow-all`. */
+export function fixtureName(path: string): string {
+  return path.split("/").filter(Boolean).pop() ?? path;
+}
+
+/** A fixture snapshot → a readable label saying what it represents. */
+export function fixtureLabel(f: FixtureRef): string {
+  switch (f.kind) {
+    case "broken":
+      return "Broken — the state right after setup";
+    case "solved":
+      return "Solved — the reference solution";
+    case "alsoCorrect":
+      return `Also correct — ${fixtureName(f.path)}`;
+    case "bypass":
+      return `Bypass (should fail) — ${fixtureName(f.path)}`;
+    default:
+      return fixtureName(f.path);
+  }
+}
+
+/** "1 point", "2 points". */
+export function points(n: number): string {
+  return `${n} point${n === 1 ? "" : "s"}`;
 }
 
 export function objectRef(o: ObjectRef): string {
@@ -64,6 +82,8 @@ export function adviceFor(code: string): string {
       return "A folder the app needs is missing. Check the folders shown in Settings.";
     case "store":
       return "The progress database could not be used. Check that the data folder in Settings is writable, then retry.";
+    case "no-attempt":
+      return "Grade one of the lab's practice snapshots in the Grade section, then try again.";
     case "fixture-not-found":
       return "Pick another snapshot from the list and grade again.";
     case "ipc":

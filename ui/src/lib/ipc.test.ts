@@ -16,6 +16,8 @@ describe("ipc", () => {
     await ipc.gradeFixture("netpol-and-or-selectors", "fixtures/broken");
     await ipc.progress();
     await ipc.doctor();
+    await ipc.revealHint("netpol-and-or-selectors");
+    await ipc.showSolution("netpol-and-or-selectors");
     expect(calls.map((c) => [c.cmd, c.args ?? {}])).toEqual([
       ["app_info", {}],
       ["curriculum", {}],
@@ -27,6 +29,8 @@ describe("ipc", () => {
       ["grade_fixture", { id: "netpol-and-or-selectors", fixture: "fixtures/broken" }],
       ["progress", {}],
       ["doctor", {}],
+      ["reveal_hint", { id: "netpol-and-or-selectors" }],
+      ["show_solution", { id: "netpol-and-or-selectors" }],
     ]);
   });
 
@@ -34,7 +38,11 @@ describe("ipc", () => {
     mockBackend();
     const lab = await ipc.getLab("netpol-and-or-selectors");
     expect(lab.checkList[0]?.id).toBe("db-ingress-allowlist");
-    expect(lab.fixtures[0]).toBe("fixtures/broken");
+    expect(lab.fixtures[0]).toEqual({ path: "fixtures/broken", kind: "broken" });
+    expect(lab.fixtures[1]).toEqual({ path: "fixtures/solved", kind: "solved" });
+    expect(await ipc.listFixtures("netpol-and-or-selectors")).toContain("fixtures/solved");
+    const hint = await ipc.revealHint("netpol-and-or-selectors");
+    expect(hint).toMatchObject({ number: 1, of: 3, totalPenalty: 1 });
     const report = await ipc.gradeFixture("netpol-and-or-selectors", "fixtures/broken");
     expect(report.outcomes.length).toBeGreaterThan(0);
   });

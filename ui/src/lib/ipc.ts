@@ -6,11 +6,13 @@ import type {
   Curriculum,
   Doctor,
   GradeReport,
+  HintView,
   LabList,
   LabView,
   LessonSummary,
   LessonView,
   ProgressReport,
+  SolutionView,
 } from "./types";
 
 /** A failed command: a stable code and a readable message. */
@@ -69,6 +71,15 @@ export const listFixtures = (id: string): Promise<string[]> => call("list_fixtur
 /** Grade one of the lab's fixture snapshots; recorded like any attempt. */
 export const gradeFixture = (id: string, fixture: string): Promise<GradeReport> =>
   call("grade_fixture", { id, fixture });
+
+/**
+ * Reveal the next hint of the lab's latest attempt; recorded, and each costs the lab's hint cost.
+ * Rejects with code `no-attempt` when the lab has no attempt yet.
+ */
+export const revealHint = (id: string): Promise<HintView> => call("reveal_hint", { id });
+
+/** The solution explanation (for the latest attempt's params, or the sample ones). Free. */
+export const showSolution = (id: string): Promise<SolutionView> => call("show_solution", { id });
 
 export const progress = (): Promise<ProgressReport> => call("progress");
 

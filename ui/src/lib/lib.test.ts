@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { ckslabLinkToHash, parseHash } from "./router";
-import { clock, fixtureLabel, pct } from "./format";
+import { clock, fixtureLabel, pct, points } from "./format";
 import { shortcutHandler } from "./shortcuts";
 
 describe("router", () => {
@@ -31,9 +31,14 @@ describe("format", () => {
     expect(pct(Number.NaN)).toBe("0%");
     expect(clock(65)).toBe("01:05");
     expect(clock(3725)).toBe("1:02:05");
-    expect(fixtureLabel("fixtures/broken", 0)).toBe("broken (state after setup)");
-    expect(fixtureLabel("fixtures/solved", 1)).toBe("solved (reference solution)");
-    expect(fixtureLabel("fixtures/allow-all", 5)).toBe("allow-all");
+    expect(fixtureLabel({ path: "fixtures/broken", kind: "broken" })).toBe("Broken — the state right after setup");
+    expect(fixtureLabel({ path: "fixtures/solved", kind: "solved" })).toBe("Solved — the reference solution");
+    expect(fixtureLabel({ path: "fixtures/match-expressions", kind: "alsoCorrect" })).toBe(
+      "Also correct — match-expressions",
+    );
+    expect(fixtureLabel({ path: "fixtures/allow-all/", kind: "bypass" })).toBe("Bypass (should fail) — allow-all");
+    expect(points(1)).toBe("1 point");
+    expect(points(3)).toBe("3 points");
   });
 });
 

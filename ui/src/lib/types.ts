@@ -125,12 +125,40 @@ export interface LabDetail extends LabSummary {
   checkList: CheckInfo[];
 }
 
-/** `get_lab` (commands.rs `LabView`: LabDetail flattened + task HTML + fixture paths). */
+/** What a fixture snapshot represents (commands.rs `FixtureRef.kind`). */
+export type FixtureKind = "broken" | "solved" | "alsoCorrect" | "bypass";
+
+/** commands.rs `FixtureRef`: a snapshot folder of the lab and what it represents. */
+export interface FixtureRef {
+  /** Path inside the lab folder, e.g. `fixtures/broken`. */
+  path: string;
+  kind: FixtureKind;
+}
+
+/** `get_lab` (commands.rs `LabView`: LabDetail flattened + task HTML + fixtures). */
 export interface LabView extends LabDetail {
   /** Sanitized by Rust: safe for `{@html}`. */
   taskHtml: string;
-  /** Relative paths such as `fixtures/broken`; the first is broken, the second solved. */
-  fixtures: string[];
+  /** Broken first, then solved, then the also-correct ones, then the bypasses. */
+  fixtures: FixtureRef[];
+}
+
+/** `reveal_hint` (commands.rs `HintView`). */
+export interface HintView {
+  /** 1-based number of the hint just revealed. */
+  number: number;
+  /** How many hints the lab has. */
+  of: number;
+  /** Sanitized by Rust: safe for `{@html}`. */
+  html: string;
+  /** Points deducted so far on this attempt. */
+  totalPenalty: number;
+}
+
+/** `show_solution` (commands.rs `SolutionView`). */
+export interface SolutionView {
+  /** Sanitized by Rust: safe for `{@html}`. */
+  html: string;
 }
 
 /** cks-checks `Status`. */

@@ -6,11 +6,13 @@ import type {
   Curriculum,
   Doctor,
   GradeReport,
+  HintView,
   LabList,
   LabView,
   LessonSummary,
   LessonView,
   ProgressReport,
+  SolutionView,
 } from "../lib/types";
 import curriculumJson from "./fixtures/curriculum.json";
 import labsListJson from "./fixtures/labs-list.json";
@@ -47,6 +49,15 @@ export const fixtures = {
   doctor,
   gradeNetpol,
   gradeSolved,
+  /** What `reveal_hint` renders for the netpol lab's three hints (sanitized HTML, as Rust sends it). */
+  hintHtml: [
+    "<p>Two peers in one <code>from</code> entry are <strong>AND</strong>ed; two entries are <strong>OR</strong>ed.</p>\n",
+    "<p>Select the <code>telemetry</code> namespace by its label <code>purpose=monitoring</code>.</p>\n",
+    "<p>One policy with <code>podSelector: {matchLabels: {app: db}}</code> and two ingress rules is enough.</p>\n",
+  ],
+  solution: <SolutionView>{
+    html: "<h2>Solution</h2>\n<p>Create a NetworkPolicy <code>db-allowlist</code> in <code>payments</code>.</p>\n<pre><code>kind: NetworkPolicy\n</code></pre>\n",
+  },
   appInfo: <AppInfo>{
     version: "0.1.0",
     dataDir: "/home/learner/.local/share/ckslab",
@@ -66,6 +77,8 @@ export function clone<T>(v: T): T {
 /** Install the fake backend; `overrides` replace single commands (throw to reject). */
 export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
   const calls: Call[] = [];
+  // Hints revealed on the (single, pretend) latest attempt.
+  let revealed = 0;
   const defaults: Record<string, Handler> = {
     app_info: () => fixtures.appInfo,
     curriculum: () => clone(curriculum),
@@ -73,10 +86,21 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
     get_lesson: () => clone(lessonShow),
     list_labs: () => clone(labsList),
     get_lab: () => clone(labGet),
-    list_fixtures: () => clone(labGet.fixtures),
+    list_fixtures: () => labGet.fixtures.map((f) => f.path),
     grade_fixture: () => clone(gradeNetpol),
     progress: () => clone(progress),
     doctor: () => clone(doctor),
+    reveal_hint: () => {
+      const of = fixtures.hintHtml.length;
+      revealed = Math.min(revealed + 1, of);
+      return <HintView>{
+        number: revealed,
+        of,
+        html: fixtures.hintHtml[revealed - 1],
+        totalPenalty: revealed * labGet.hintCost,
+      };
+    },
+    show_solution: () => clone(fixtures.solution),
   };
   const handlers = { ...defaults, ...overrides };
   mockIPC((cmd, args) => {

@@ -10,6 +10,7 @@ Usage: tests/e2e/desktop_e2e.py PATH_TO_APP_BINARY
 Skips (exit 0, loudly) when the display stack is missing, unless CKSLAB_E2E_REQUIRED=1.
 """
 import base64
+import http.client
 import json
 import os
 import shutil
@@ -44,13 +45,21 @@ class Driver:
 
     def call(self, method, path, body=None, timeout=60):
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return json.loads(r.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}") from None
+        # tauri-driver proxies to WebKitWebDriver and now and then drops a connection under
+        # load; requests that change nothing (reads, scripts, screenshots) are retried.
+        retries = 0 if path.endswith("/click") or path == "/session" else 3
+        for attempt in range(retries + 1):
+            req = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as r:
+                    return json.loads(r.read() or b"{}").get("value")
+            except urllib.error.HTTPError as e:
+                raise RuntimeError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}") from None
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
+                if attempt == retries:
+                    raise
+                time.sleep(0.5)
 
     def s(self, method, path, body=None):
         return self.call(method, f"/session/{self.session}{path}", body)
@@ -184,12 +193,14 @@ def main():
                                    env=env, stdout=open(os.path.join(tmp, "tauri-driver.log"), "w"),
                                    stderr=subprocess.STDOUT)
         procs.append(tdriver)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        # Both tauri-driver and the WebKitWebDriver it starts must be listening.
+        for p in (port, native):
+            for _ in range(150):
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
         driver = Driver(port)
         started = time.time()
         driver.start(app, app_env)

@@ -308,6 +308,7 @@ pub(crate) async fn grade_on(
     // Behaviour first: triggers just before the logs are read, probes before the objects.
     let mut triggers = BTreeMap::new();
     let mut probes = BTreeMap::new();
+    let mut probe_errors = BTreeMap::new();
     if let Some(c) = connection {
         for spec in &specs {
             match spec.kind() {
@@ -322,8 +323,13 @@ pub(crate) async fn grade_on(
                 Some(cks_checks::spec::CheckKindRef::Probe(p)) => {
                     // A probe that cannot run (client pod gone, Service not the lab's) records
                     // nothing: the check is then an error, never a pass.
-                    if let Ok(result) = cks_cluster::run_probe(c, &loaded.lab.id, p).await {
-                        probes.insert(spec.id.clone(), result);
+                    match cks_cluster::run_probe(c, &loaded.lab.id, p).await {
+                        Ok(result) => {
+                            probes.insert(spec.id.clone(), result);
+                        }
+                        Err(e) => {
+                            probe_errors.insert(spec.id.clone(), e.to_string());
+                        }
                     }
                 }
                 _ => {}
@@ -360,6 +366,7 @@ pub(crate) async fn grade_on(
         params: params.clone(),
         answers: Some(BTreeMap::new()),
         probes,
+        probe_errors,
         logs,
         triggers,
         ..Default::default()

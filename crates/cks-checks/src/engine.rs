@@ -796,6 +796,9 @@ impl<'a> Grader<'a> {
     fn probe(&self, check_id: &str, p: &crate::spec::ProbeCheck) -> Verdict {
         use crate::spec::ProbeExpectation;
         let Some(result) = self.snapshot.probes.get(check_id) else {
+            if let Some(reason) = self.snapshot.probe_errors.get(check_id) {
+                return Verdict::error(format!("the probe could not run: {reason}"));
+            }
             return Verdict::error(format!(
                 "the probe was not run: no recorded result for `{check_id}` (a live grade runs it from the client pod; a fixture records it in probes/{check_id}.yaml)"
             ));

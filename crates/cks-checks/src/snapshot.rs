@@ -56,6 +56,10 @@ pub struct Snapshot {
     /// Recorded behaviour probes: check id → result (`probes/<check-id>.yaml`).
     #[serde(default)]
     pub probes: BTreeMap<String, ProbeResult>,
+    /// Why a probe could not run (client pod gone, Service not the lab's …): check id → reason.
+    /// Such a probe has no result, so its check is an error, never a pass.
+    #[serde(default)]
+    pub probe_errors: BTreeMap<String, String>,
     /// Log files a `log` check reads: node → absolute path → content (`logs/<node>/<path>`).
     #[serde(default)]
     pub logs: BTreeMap<String, BTreeMap<String, String>>,

@@ -140,36 +140,32 @@ fn selector(v: Option<&Json>, at: &str, problems: &mut Vec<String>) -> Option<La
     }
 }
 
-/// Namespace labels by name, with the automatic name label.
-fn namespace_labels(objects: &[Json], namespace: &str) -> BTreeMap<String, String> {
-    let mut labels = objects
-        .iter()
-        .find(|o| {
-            o.get("kind").and_then(Json::as_str) == Some("Namespace")
-                && o.pointer("/metadata/name").and_then(Json::as_str) == Some(namespace)
-        })
-        .map(|o| label_map(o.get("metadata")))
-        .unwrap_or_default();
-    labels
-        .entry(crate::netpol::NAMESPACE_NAME_LABEL.into())
-        .or_insert_with(|| namespace.to_owned());
-    labels
+/// The snapshot's Namespace object of that name.
+fn find_namespace<'a>(objects: &'a [Json], namespace: &str) -> Option<&'a Json> {
+    objects.iter().find(|o| {
+        o.get("kind").and_then(Json::as_str) == Some("Namespace")
+            && o.pointer("/metadata/name").and_then(Json::as_str) == Some(namespace)
+    })
 }
 
+/// Namespace labels by name, with the automatic name label.
+fn namespace_labels(objects: &[Json], namespace: &str) -> BTreeMap<String, String> {
+    let labels = find_namespace(objects, namespace)
+        .map(|o| label_map(o.get("metadata")))
+        .unwrap_or_default();
+    crate::netpol::with_name_label(labels, namespace)
+}
+
+/// The request's `namespaceObject`: the snapshot's Namespace, or a minimal one.
 fn namespace_object(objects: &[Json], namespace: &str) -> Json {
     if namespace.is_empty() {
         return Json::Null;
     }
-    objects
-        .iter()
-        .find(|o| {
-            o.get("kind").and_then(Json::as_str) == Some("Namespace")
-                && o.pointer("/metadata/name").and_then(Json::as_str) == Some(namespace)
-        })
+    find_namespace(objects, namespace)
         .cloned()
         .unwrap_or_else(|| {
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace,
-                "labels": {crate::netpol::NAMESPACE_NAME_LABEL: namespace}}})
+            "labels": {crate::netpol::NAMESPACE_NAME_LABEL: namespace}}})
         })
 }
 
@@ -407,10 +403,7 @@ impl<'a> Gatekeeper<'a> {
             &mut problems,
         ) {
             let labels = if request.kind() == "Namespace" {
-                let mut l = request.labels();
-                l.entry(crate::netpol::NAMESPACE_NAME_LABEL.into())
-                    .or_insert_with(|| request.meta("name").to_owned());
-                l
+                crate::netpol::with_name_label(request.labels(), request.meta("name"))
             } else if namespace.is_empty() {
                 BTreeMap::new()
             } else {

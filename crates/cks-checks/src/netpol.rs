@@ -93,6 +93,15 @@ impl LabelSelector {
     }
 }
 
+/// A namespace's labels with the automatic `kubernetes.io/metadata.name` label, which
+/// Kubernetes ≥ 1.21 sets and older snapshots may lack.
+pub(crate) fn with_name_label(mut labels: Labels, namespace: &str) -> Labels {
+    labels
+        .entry(NAMESPACE_NAME_LABEL.to_owned())
+        .or_insert_with(|| namespace.to_owned());
+    labels
+}
+
 /// An IPv4 or IPv6 prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -688,11 +697,10 @@ impl NetpolIndex {
 
     /// Labels of a namespace, with the automatic name label.
     fn namespace_labels(&self, namespace: &str) -> Labels {
-        let mut labels = self.namespaces.get(namespace).cloned().unwrap_or_default();
-        labels
-            .entry(NAMESPACE_NAME_LABEL.to_owned())
-            .or_insert_with(|| namespace.to_owned());
-        labels
+        with_name_label(
+            self.namespaces.get(namespace).cloned().unwrap_or_default(),
+            namespace,
+        )
     }
 
     fn selecting(&self, pod: &Pod) -> impl Iterator<Item = &Policy> {

@@ -199,13 +199,9 @@ fn benchmark_grade_start_reset_on_the_real_api_server() {
     };
     plane.start_fake_kubelet();
     let data = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
-        let root = cks_tests::repo_root();
-        let app = cks_app::App::open(cks_app::AppConfig { data_dir: data.path().into(), labs_dir: root.join("labs"), content_dir: root.join("content") }).await.unwrap();
+        let app = open_app(data.path(), &cks_tests::repo_root().join("labs")).await;
         let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
         app.register_cluster(&connection, "bench").unwrap();
         let owned = app.authorize(&connection).unwrap();
@@ -255,19 +251,9 @@ fn an_attempt_start_grade_hint_fix_grade_reset() {
     };
     plane.start_fake_kubelet();
     let data = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
-        let root = cks_tests::repo_root();
-        let app = cks_app::App::open(cks_app::AppConfig {
-            data_dir: data.path().into(),
-            labs_dir: root.join("labs"),
-            content_dir: root.join("content"),
-        })
-        .await
-        .unwrap();
+        let app = open_app(data.path(), &cks_tests::repo_root().join("labs")).await;
         let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
         assert!(app.authorize(&connection).is_err(), "not registered yet");
         app.register_cluster(&connection, "realapi").unwrap();
@@ -354,18 +340,9 @@ fn unknown_kinds_and_a_vanished_api_server_are_clear_errors_and_record_nothing()
         "apiVersion: widgets.example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: \"{{ ns }}\"\n",
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
-        let app = cks_app::App::open(cks_app::AppConfig {
-            data_dir: data.path().into(),
-            labs_dir: labs.path().into(),
-            content_dir: root.join("content"),
-        })
-        .await
-        .unwrap();
+        let app = open_app(data.path(), labs.path()).await;
         let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
         app.register_cluster(&connection, "realapi").unwrap();
         let owned = app.authorize(&connection).unwrap();
@@ -429,19 +406,9 @@ fn triggers_record_audit_ids_and_probes_only_target_the_labs_own_services() {
     };
     plane.start_fake_kubelet();
     let data = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
-        let root = cks_tests::repo_root();
-        let app = cks_app::App::open(cks_app::AppConfig {
-            data_dir: data.path().into(),
-            labs_dir: root.join("labs"),
-            content_dir: root.join("content"),
-        })
-        .await
-        .unwrap();
+        let app = open_app(data.path(), &cks_tests::repo_root().join("labs")).await;
         let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
         let trigger: cks_checks::spec::Trigger = serde_json::from_value(serde_json::json!({
             "verb": "get", "resource": "secrets", "namespace": "default",
@@ -511,4 +478,22 @@ fn plane_kubectl(plane: &ControlPlane, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The app over a data folder and a labs folder, with the repository's lessons.
+async fn open_app(data: &std::path::Path, labs: &std::path::Path) -> cks_app::App {
+    cks_app::App::open(cks_app::AppConfig {
+        data_dir: data.into(),
+        labs_dir: labs.into(),
+        content_dir: cks_tests::repo_root().join("content"),
+    })
+    .await
+    .unwrap()
 }

@@ -1,16 +1,42 @@
 //! The commands the webview may call (each is listed in `command_names.rs` and allowed by
 //! `capabilities/main.json`). Errors reach the UI as `{code, message}`.
 
-use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-/// The app, shared by every command.
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use cks_app::dto;
+use cks_app::terminal::{TerminalEvent, TerminalTarget, Terminals};
+use serde::Serialize;
+use tauri::ipc::Channel;
+
+/// The app, its terminals and author-view watches, shared by every command.
 pub(crate) struct State {
     app: cks_app::App,
+    pub(crate) terminals: Terminals,
+    watches: Mutex<HashMap<u32, cks_app::AuthorWatch>>,
+    next_watch: AtomicU32,
 }
 
 impl State {
     pub(crate) fn new(app: cks_app::App) -> Self {
-        State { app }
+        State {
+            app,
+            terminals: Terminals::new(),
+            watches: Mutex::new(HashMap::new()),
+            next_watch: AtomicU32::new(0),
+        }
+    }
+
+    /// The window is closing: end every shell and watch.
+    pub(crate) fn shut_down(&self) {
+        self.terminals.close_all();
+        self.watches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -81,69 +107,20 @@ pub(crate) fn list_labs(state: tauri::State<'_, State>) -> Result<cks_app::LabLi
     Ok(state.app.list_labs(None)?)
 }
 
-/// A lab to work on: its detail plus the task and hints as sanitized HTML.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct LabView {
-    #[serde(flatten)]
-    pub(crate) detail: cks_app::LabDetail,
-    pub(crate) task_html: String,
-    pub(crate) fixtures: Vec<FixtureRef>,
-}
-
-/// A snapshot folder of the lab and what it represents.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct FixtureRef {
-    /// Path inside the lab folder, e.g. `fixtures/broken`.
-    pub(crate) path: String,
-    /// `broken`, `solved`, `alsoCorrect` or `bypass`.
-    pub(crate) kind: &'static str,
-}
-
 #[tauri::command]
-pub(crate) fn get_lab(state: tauri::State<'_, State>, id: String) -> Result<LabView> {
-    let detail = state.app.show_lab(&id)?;
-    let task_html = cks_app::markdown_to_safe_html(&detail.task_markdown);
-    let loaded = state.app.lab(&id)?;
-    let f = &loaded.lab.fixtures;
-    let mut fixtures = vec![
-        FixtureRef {
-            path: f.broken.clone(),
-            kind: "broken",
-        },
-        FixtureRef {
-            path: f.solved.clone(),
-            kind: "solved",
-        },
-    ];
-    fixtures.extend(f.also_correct.iter().map(|p| FixtureRef {
-        path: p.clone(),
-        kind: "alsoCorrect",
-    }));
-    fixtures.extend(f.bypasses.iter().map(|p| FixtureRef {
-        path: p.clone(),
-        kind: "bypass",
-    }));
-    Ok(LabView {
-        detail,
-        task_html,
-        fixtures,
-    })
-}
-
-fn fixture_names(state: &State, id: &str) -> Result<Vec<String>> {
-    let loaded = state.app.lab(id)?;
-    let f = &loaded.lab.fixtures;
-    let mut names = vec![f.broken.clone(), f.solved.clone()];
-    names.extend(f.also_correct.iter().cloned());
-    names.extend(f.bypasses.iter().cloned());
-    Ok(names)
+pub(crate) fn get_lab(state: tauri::State<'_, State>, id: String) -> Result<dto::LabView> {
+    Ok(state.app.lab_view(&id)?)
 }
 
 #[tauri::command]
 pub(crate) fn list_fixtures(state: tauri::State<'_, State>, id: String) -> Result<Vec<String>> {
-    fixture_names(&state, &id)
+    Ok(state
+        .app
+        .lab_view(&id)?
+        .fixtures
+        .into_iter()
+        .map(|f| f.path)
+        .collect())
 }
 
 /// Grade one of the lab's own fixture snapshots (offline practice until a cluster exists) and
@@ -154,18 +131,7 @@ pub(crate) async fn grade_fixture(
     id: String,
     fixture: String,
 ) -> Result<cks_app::GradeReport> {
-    let names = fixture_names(&state, &id)?;
-    if !names.contains(&fixture) {
-        return Err(CommandError {
-            code: "fixture-not-found".into(),
-            message: format!(
-                "lab {id} has no fixture {fixture:?}; it has {}",
-                names.join(", ")
-            ),
-        });
-    }
-    let dir = state.app.lab(&id)?.dir.join(&fixture);
-    Ok(state.app.grade_snapshot(&id, &dir, None).await?)
+    Ok(state.app.grade_fixture(&id, &fixture).await?)
 }
 
 #[tauri::command]
@@ -179,43 +145,278 @@ pub(crate) fn doctor(state: tauri::State<'_, State>) -> cks_app::Doctor {
     state.app.doctor()
 }
 
-/// A revealed hint, as sanitized HTML.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct HintView {
-    pub(crate) number: u32,
-    pub(crate) of: u32,
-    pub(crate) html: String,
-    /// Points deducted so far on this attempt.
-    pub(crate) total_penalty: u32,
-}
-
 /// Reveal the next hint of the lab's latest attempt (recorded; each costs the lab's hint cost).
 #[tauri::command]
-pub(crate) async fn reveal_hint(state: tauri::State<'_, State>, id: String) -> Result<HintView> {
-    let h = state.app.hint(&id).await?;
-    Ok(HintView {
-        number: h.number,
-        of: h.of,
-        html: cks_app::markdown_to_safe_html(&h.markdown),
-        total_penalty: h.total_penalty,
-    })
+pub(crate) async fn reveal_hint(
+    state: tauri::State<'_, State>,
+    id: String,
+) -> Result<dto::HintView> {
+    Ok(state.app.hint_view(&id).await?)
 }
 
-/// The solution explanation for the latest attempt's params, as sanitized HTML.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SolutionView {
-    pub(crate) html: String,
-}
-
+/// The solution explanation for the latest attempt's params.
 #[tauri::command]
 pub(crate) async fn show_solution(
     state: tauri::State<'_, State>,
     id: String,
-) -> Result<SolutionView> {
-    let markdown = state.app.solution(&id).await?;
-    Ok(SolutionView {
-        html: cks_app::markdown_to_safe_html(&markdown),
+) -> Result<dto::SolutionView> {
+    Ok(state.app.solution_view(&id).await?)
+}
+
+/// One line of progress of a long operation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum ProgressEvent {
+    Line { text: String },
+}
+
+fn line_sender(channel: Channel<ProgressEvent>) -> impl Fn(&str) + Send + Sync {
+    move |text: &str| {
+        // A closed window drops the channel; the operation still finishes cleanly.
+        let _ = channel.send(ProgressEvent::Line {
+            text: text.to_owned(),
+        });
+    }
+}
+
+#[tauri::command]
+pub(crate) async fn cluster_status(
+    state: tauri::State<'_, State>,
+) -> Result<cks_app::ClusterStatus> {
+    Ok(state.app.cluster_status().await)
+}
+
+/// Create the app's kind cluster, streaming kind's progress (takes minutes).
+#[tauri::command]
+pub(crate) async fn cluster_create(
+    state: tauri::State<'_, State>,
+    on_event: Channel<ProgressEvent>,
+) -> Result<cks_app::ClusterStatus> {
+    let send = line_sender(on_event);
+    state.app.create_cluster(|line| send(line)).await?;
+    Ok(state.app.cluster_status().await)
+}
+
+#[tauri::command]
+pub(crate) async fn cluster_delete(
+    state: tauri::State<'_, State>,
+) -> Result<cks_app::ClusterStatus> {
+    state.app.delete_cluster().await?;
+    Ok(state.app.cluster_status().await)
+}
+
+/// The attempt in progress at a lab on the cluster, if any.
+#[tauri::command]
+pub(crate) async fn active_attempt(
+    state: tauri::State<'_, State>,
+    id: String,
+) -> Result<Option<dto::AttemptView>> {
+    Ok(state.app.active_attempt(&id).await?.map(Into::into))
+}
+
+/// Start a lab on the app's cluster (fresh params unless a seed is given), streaming setup.
+#[tauri::command]
+pub(crate) async fn lab_start(
+    state: tauri::State<'_, State>,
+    id: String,
+    seed: Option<String>,
+    on_event: Channel<ProgressEvent>,
+) -> Result<dto::AttemptView> {
+    let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(text.parse::<u64>().map_err(|_| CommandError {
+            code: "bad-seed".into(),
+            message: format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
+        })?),
+    };
+    let cluster = state.app.own_cluster().await?;
+    let send = line_sender(on_event);
+    let report = state
+        .app
+        .start_with_progress(&id, seed, &cluster, None, &send)
+        .await?;
+    Ok(report.into())
+}
+
+/// Grade the lab's latest attempt on the cluster and record the grade.
+#[tauri::command]
+pub(crate) async fn lab_grade(
+    state: tauri::State<'_, State>,
+    id: String,
+) -> Result<cks_app::GradeReport> {
+    let cluster = state.app.own_cluster().await?;
+    Ok(state.app.grade_attempt(&id, &cluster, None).await?)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ResetView {
+    pub(crate) deleted: usize,
+}
+
+/// Delete everything the lab created on the cluster and restore node files.
+#[tauri::command]
+pub(crate) async fn lab_reset(
+    state: tauri::State<'_, State>,
+    id: String,
+    on_event: Channel<ProgressEvent>,
+) -> Result<ResetView> {
+    let cluster = state.app.own_cluster().await?;
+    let send = line_sender(on_event);
+    send("deleting everything labelled with the lab");
+    let deleted = state.app.reset_attempt(&id, &cluster, None).await?;
+    send(&format!("deleted {deleted} object(s)"));
+    Ok(ResetView { deleted })
+}
+
+/// What a terminal session reports to its view.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum TerminalMessage {
+    /// Raw bytes, base64 (a `Vec<u8>` would travel as a JSON array of numbers).
+    Output {
+        data: String,
+    },
+    Exit {
+        code: Option<u32>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TerminalOpened {
+    pub(crate) id: u32,
+    pub(crate) title: String,
+}
+
+#[tauri::command]
+pub(crate) fn terminal_open(
+    state: tauri::State<'_, State>,
+    target: TerminalTarget,
+    cols: u16,
+    rows: u16,
+    on_event: Channel<TerminalMessage>,
+) -> Result<TerminalOpened> {
+    let command = state.app.terminal_command(&target)?;
+    let id = state
+        .terminals
+        .open(&command, cols, rows, move |event| {
+            let message = match event {
+                TerminalEvent::Output(bytes) => TerminalMessage::Output {
+                    data: BASE64.encode(bytes),
+                },
+                TerminalEvent::Exit(code) => TerminalMessage::Exit { code },
+            };
+            let _ = on_event.send(message);
+        })
+        .map_err(cks_app::AppError::from)?;
+    tracing::info!(id, title = %command.title, "terminal opened");
+    Ok(TerminalOpened {
+        id,
+        title: command.title,
     })
+}
+
+#[tauri::command]
+pub(crate) fn terminal_write(state: tauri::State<'_, State>, id: u32, data: String) -> Result<()> {
+    Ok(state
+        .terminals
+        .write(id, data.as_bytes())
+        .map_err(cks_app::AppError::from)?)
+}
+
+#[tauri::command]
+pub(crate) fn terminal_resize(
+    state: tauri::State<'_, State>,
+    id: u32,
+    cols: u16,
+    rows: u16,
+) -> Result<()> {
+    Ok(state
+        .terminals
+        .resize(id, cols, rows)
+        .map_err(cks_app::AppError::from)?)
+}
+
+#[tauri::command]
+pub(crate) fn terminal_close(state: tauri::State<'_, State>, id: u32) -> Result<()> {
+    Ok(state.terminals.close(id).map_err(cks_app::AppError::from)?)
+}
+
+#[tauri::command]
+pub(crate) async fn export_data(
+    state: tauri::State<'_, State>,
+    path: String,
+) -> Result<dto::ExportSummary> {
+    Ok(state.app.export_to(std::path::Path::new(&path)).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn import_data(
+    state: tauri::State<'_, State>,
+    path: String,
+) -> Result<cks_app::ImportSummary> {
+    Ok(state.app.import_from(std::path::Path::new(&path)).await?)
+}
+
+/// Lint, self-test and preview the labs under a folder.
+#[tauri::command]
+pub(crate) async fn author_check(path: String) -> Result<cks_app::AuthorReport> {
+    let path = std::path::PathBuf::from(path);
+    tauri::async_runtime::spawn_blocking(move || cks_app::author_check(&path))
+        .await
+        .map_err(|e| CommandError {
+            code: "internal".into(),
+            message: e.to_string(),
+        })?
+        .map_err(Into::into)
+}
+
+/// A watch's reports: a fresh check after each burst of changes, or why it failed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum AuthorMessage {
+    Report { report: cks_app::AuthorReport },
+    Error { message: String },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WatchStarted {
+    pub(crate) watch_id: u32,
+}
+
+#[tauri::command]
+pub(crate) fn author_watch(
+    state: tauri::State<'_, State>,
+    path: String,
+    on_event: Channel<AuthorMessage>,
+) -> Result<WatchStarted> {
+    let watch = cks_app::author_watch(std::path::Path::new(&path), move |result| {
+        let _ = on_event.send(match result {
+            Ok(report) => AuthorMessage::Report { report },
+            Err(message) => AuthorMessage::Error { message },
+        });
+    })?;
+    let watch_id = state.next_watch.fetch_add(1, Ordering::Relaxed) + 1;
+    state
+        .watches
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(watch_id, watch);
+    Ok(WatchStarted { watch_id })
+}
+
+#[tauri::command]
+pub(crate) fn author_unwatch(state: tauri::State<'_, State>, watch_id: u32) -> Result<()> {
+    state
+        .watches
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&watch_id)
+        .map(drop)
+        .ok_or_else(|| CommandError {
+            code: "watch-not-found".into(),
+            message: format!("no watch {watch_id} (it was already stopped)"),
+        })
 }

@@ -45,6 +45,15 @@ pub fn run() {
             .unwrap_or_else(|| PathBuf::from("content")),
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Destroyed = event
+                && let Some(state) = window.try_state::<commands::State>()
+            {
+                state.shut_down();
+            }
+        })
         .setup(move |app| {
             let opened = tauri::async_runtime::block_on(cks_app::App::open(config.clone()));
             match opened {
@@ -71,6 +80,22 @@ pub fn run() {
             commands::doctor,
             commands::reveal_hint,
             commands::show_solution,
+            commands::cluster_status,
+            commands::cluster_create,
+            commands::cluster_delete,
+            commands::active_attempt,
+            commands::lab_start,
+            commands::lab_grade,
+            commands::lab_reset,
+            commands::terminal_open,
+            commands::terminal_write,
+            commands::terminal_resize,
+            commands::terminal_close,
+            commands::export_data,
+            commands::import_data,
+            commands::author_check,
+            commands::author_watch,
+            commands::author_unwatch,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
@@ -93,9 +118,28 @@ mod tests {
             .unwrap()
             .iter()
             .filter_map(|p| p.as_str())
-            .filter(|p| *p != "core:default")
+            .filter(|p| p.starts_with("allow-"))
             .map(str::to_owned)
             .collect();
+        // Beyond the app's commands: core defaults, the native open/save dialogs, and opening
+        // http(s) links in the browser — and nothing else (no shell, no fs, no other scheme).
+        let mut others: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| !p.as_str().is_some_and(|p| p.starts_with("allow-")))
+            .map(|p| p.to_string())
+            .collect();
+        others.sort();
+        assert_eq!(
+            others,
+            [
+                r#""core:default""#,
+                r#""dialog:allow-open""#,
+                r#""dialog:allow-save""#,
+                r#"{"allow":[{"url":"https://*"},{"url":"http://*"}],"identifier":"opener:allow-open-url"}"#,
+            ]
+        );
         allowed.sort();
         let mut expected: Vec<String> = super::command_names::COMMANDS
             .iter()

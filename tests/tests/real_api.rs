@@ -497,3 +497,100 @@ async fn open_app(data: &std::path::Path, labs: &std::path::Path) -> cks_app::Ap
     .await
     .unwrap()
 }
+
+/// The desktop app's flow on "its own cluster" (the data folder's kubeconfig): status, a start
+/// that streams its steps, the attempt found again after a restart, grade, reset; a start cut
+/// short (the window closed mid-setup) records nothing.
+#[test]
+fn the_desktop_flow_on_the_apps_own_cluster() {
+    let Some(mut plane) = control_plane("the_desktop_flow_on_the_apps_own_cluster") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    runtime.block_on(async {
+        let app = open_app(data.path(), &cks_tests::repo_root().join("labs")).await;
+        let lab = "pss-restrict-namespace";
+
+        let none = app.cluster_status().await;
+        assert!(
+            !none.exists && !none.reachable && !none.registered,
+            "{none:?}"
+        );
+        assert!(none.message.is_some(), "says what to do: {none:?}");
+        assert!(matches!(
+            app.own_cluster().await,
+            Err(cks_app::AppError::NoCluster(_))
+        ));
+
+        std::fs::copy(&plane.kubeconfig, app.own_kubeconfig()).unwrap();
+        let unregistered = app.cluster_status().await;
+        assert!(
+            unregistered.reachable && !unregistered.registered,
+            "{unregistered:?}"
+        );
+        assert!(
+            unregistered
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .contains("register"),
+            "{unregistered:?}"
+        );
+        let connection = app.connect(None, None).await.unwrap();
+        app.register_cluster(&connection, "realapi").unwrap();
+        let status = app.cluster_status().await;
+        assert!(
+            status.exists && status.reachable && status.registered,
+            "{status:?}"
+        );
+        assert_eq!(status.version.as_deref(), Some("v1.20.2"));
+        assert_eq!(status.message, None);
+        let owned = app.own_cluster().await.unwrap();
+
+        // Cut short: nothing recorded (the next start resets whatever was applied).
+        let cut = tokio::time::timeout(
+            std::time::Duration::from_millis(1),
+            app.start_with_progress(lab, Some(7), &owned, None, &|_| {}),
+        )
+        .await;
+        assert!(cut.is_err(), "the start was cut short");
+        assert!(app.store().attempts(Some(lab)).await.unwrap().is_empty());
+        assert!(app.active_attempt(lab).await.unwrap().is_none());
+
+        let lines = std::sync::Mutex::new(Vec::<String>::new());
+        let started = app
+            .start_with_progress(lab, Some(42), &owned, None, &|l| {
+                lines.lock().unwrap().push(l.to_owned());
+            })
+            .await
+            .unwrap();
+        let lines = lines.into_inner().unwrap();
+        assert!(
+            lines.first().unwrap().contains("earlier attempt"),
+            "{lines:?}"
+        );
+        assert!(lines.iter().any(|l| l.starts_with("applied ")), "{lines:?}");
+        assert_eq!(lines.last().map(String::as_str), Some("ready"));
+        for l in &started.log {
+            assert!(lines.contains(l), "every log line was streamed: {l}");
+        }
+
+        // The view reopens: the attempt in progress, same params, same task.
+        let active = app.active_attempt(lab).await.unwrap().unwrap();
+        assert_eq!(
+            (active.attempt_id, active.seed, &active.params),
+            (started.attempt_id, 42, &started.params)
+        );
+        assert_eq!(active.task_markdown, started.task_markdown);
+        let view = cks_app::dto::AttemptView::from(active);
+        assert_eq!(view.seed, "42");
+        assert!(!view.task_html.contains("<script"));
+
+        let graded = app.grade_attempt(lab, &owned, None).await.unwrap();
+        assert_eq!(graded.attempt_id, started.attempt_id);
+        assert!(!graded.grade.passed);
+        assert!(app.reset_attempt(lab, &owned, None).await.unwrap() >= 2);
+    });
+}

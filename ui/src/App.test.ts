@@ -26,6 +26,10 @@ describe("App shell", () => {
     expect(await screen.findByTestId("doctor-tools")).toHaveTextContent("kubectl");
     expect(screen.getByTestId("app-info")).toHaveTextContent("/home/learner/.local/share/ckslab");
 
+    await go("#/author");
+    expect(await screen.findByTestId("author-path")).toBeInTheDocument();
+    expect(screen.getByTestId("nav-author")).toHaveAttribute("aria-current", "page");
+
     await go("#/nowhere");
     expect(await screen.findByText("Page not found")).toBeInTheDocument();
   });

@@ -25,7 +25,31 @@ pub struct StartReport {
     pub seed: u64,
     pub params: BTreeMap<String, Json>,
     pub task_markdown: String,
+    /// RFC 3339, when the attempt was recorded.
+    pub started_at: String,
     pub log: Vec<String>,
+}
+
+/// The app's own cluster, as the settings and the lab workspace show it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterStatus {
+    pub name: String,
+    /// `docker` or `podman`, when one answers.
+    pub engine: Option<String>,
+    /// kind knows the cluster, or a kubeconfig for it exists.
+    pub exists: bool,
+    /// Its API server answered.
+    pub reachable: bool,
+    /// Labs may change it.
+    pub registered: bool,
+    /// The API server's version, when it answered.
+    pub version: Option<String>,
+    pub kubeconfig: String,
+    /// Node containers a node shell can enter.
+    pub nodes: Vec<String>,
+    /// Why it is not usable and what to do.
+    pub message: Option<String>,
 }
 
 /// A revealed hint.
@@ -130,8 +154,8 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Start an attempt: reset what an earlier attempt left, draw params, record the attempt,
-    /// run the setup. A setup that fails marks the attempt incomplete.
+    /// Start an attempt: reset what an earlier attempt left, draw params, run the setup, record
+    /// the attempt. A setup that fails is recorded as an incomplete attempt.
     pub async fn start(
         &self,
         lab_id: &str,
@@ -139,10 +163,26 @@ impl App {
         cluster: &OwnedCluster,
         nodes: Option<Nodes>,
     ) -> Result<StartReport, AppError> {
+        self.start_with_progress(lab_id, seed, cluster, nodes, &|_| {})
+            .await
+    }
+
+    /// [`App::start`], reporting each step as it finishes. The attempt is recorded only once
+    /// the setup has run to its end (or failed): an interrupted start (the window closed, the
+    /// process killed) leaves no half-recorded attempt, and the next start resets its leftovers.
+    pub async fn start_with_progress(
+        &self,
+        lab_id: &str,
+        seed: Option<u64>,
+        cluster: &OwnedCluster,
+        nodes: Option<Nodes>,
+        progress: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<StartReport, AppError> {
         let loaded = self.lab(lab_id)?;
         let seed = seed.unwrap_or_else(crate::fresh_seed);
         let params = loaded.draw_params(seed);
         let nodes = self.nodes_for(nodes, loaded.has_node_steps());
+        progress("removing what an earlier attempt left");
         self.reset_lab(lab_id, cluster, &params).await?;
         if let Some(n) = &nodes {
             n.restore(lab_id).map_err(|message| AppError::LiveGrade {
@@ -151,24 +191,43 @@ impl App {
             })?;
         }
         let rendered = render_lab(&loaded, &params, lab_id)?;
-        let attempt_id = self
-            .record_attempt(&loaded, seed, &params, Source::Cluster)
-            .await?;
         let steps = loaded
             .render_steps(&params, false)
             .map_err(|message| AppError::LiveGrade {
                 id: lab_id.to_owned(),
                 message,
             })?;
-        match run_steps_on(Some(cluster), nodes.as_ref(), &loaded, &params, &steps).await {
-            Ok(log) => Ok(StartReport {
-                lab_id: lab_id.to_owned(),
-                attempt_id,
-                seed,
-                params,
-                task_markdown: rendered.task,
-                log,
-            }),
+        progress(&format!(
+            "setting up {} ({} steps)",
+            loaded.lab.title,
+            steps.len()
+        ));
+        let outcome = run_steps_on(
+            Some(cluster),
+            nodes.as_ref(),
+            &loaded,
+            &params,
+            &steps,
+            progress,
+        )
+        .await;
+        let attempt_id = self
+            .record_attempt(&loaded, seed, &params, Source::Cluster)
+            .await?;
+        match outcome {
+            Ok(log) => {
+                progress("ready");
+                let started_at = self.store.attempt(attempt_id).await?.started_at;
+                Ok(StartReport {
+                    lab_id: lab_id.to_owned(),
+                    attempt_id,
+                    seed,
+                    params,
+                    task_markdown: rendered.task,
+                    started_at,
+                    log,
+                })
+            }
             Err(message) => {
                 self.store.mark_incomplete(attempt_id).await?;
                 Err(AppError::LiveGrade {
@@ -179,6 +238,101 @@ impl App {
                 })
             }
         }
+    }
+
+    /// The attempt in progress at a lab on a cluster: its latest cluster attempt, unless that
+    /// one's setup failed. `None` when there is none.
+    pub async fn active_attempt(&self, lab_id: &str) -> Result<Option<StartReport>, AppError> {
+        let loaded = self.lab(lab_id)?;
+        let Ok(attempt) = self.latest_attempt(lab_id).await else {
+            return Ok(None);
+        };
+        if attempt.status == "incomplete" {
+            return Ok(None);
+        }
+        let params = Self::params_of(&attempt);
+        let rendered = render_lab(&loaded, &params, lab_id)?;
+        Ok(Some(StartReport {
+            lab_id: lab_id.to_owned(),
+            attempt_id: attempt.id,
+            seed: attempt.seed,
+            params,
+            task_markdown: rendered.task,
+            started_at: attempt.started_at,
+            log: Vec::new(),
+        }))
+    }
+
+    /// The app's own cluster (its kubeconfig in the data folder), if it is registered.
+    pub async fn own_cluster(&self) -> Result<OwnedCluster, AppError> {
+        let connection = self.connect(None, None).await?;
+        self.authorize(&connection)
+    }
+
+    /// Where the app's own cluster stands, and what to do when it is not usable. Never fails:
+    /// every problem becomes the `message`.
+    pub async fn cluster_status(&self) -> ClusterStatus {
+        let doctor = self.doctor();
+        let kind = self.kind();
+        let kubeconfig = self.own_kubeconfig();
+        let has_kind = doctor
+            .tools
+            .iter()
+            .any(|t| t.name == "kind" && t.version.is_some());
+        let kind_exists = doctor.engine.is_some() && has_kind && kind.exists().unwrap_or(false);
+        let mut status = ClusterStatus {
+            name: CLUSTER_NAME.into(),
+            engine: doctor.engine.clone(),
+            exists: kind_exists || kubeconfig.is_file(),
+            reachable: false,
+            registered: false,
+            version: None,
+            kubeconfig: kubeconfig.display().to_string(),
+            nodes: if kind_exists {
+                ["control-plane", "worker"]
+                    .iter()
+                    .map(|n| format!("{CLUSTER_NAME}-{n}"))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            message: None,
+        };
+        if !status.exists {
+            status.message = Some(match (&doctor.engine, has_kind) {
+                (None, _) => "No container engine: install Docker (or Podman) and start it, then create the cluster. Lessons and fixture grading work without one.".into(),
+                (Some(_), false) => "kind is not installed: install kind (https://kind.sigs.k8s.io), then create the cluster.".into(),
+                (Some(engine), true) => format!("No cluster yet: create it (kind on {engine}, about two minutes)."),
+            });
+            return status;
+        }
+        let connection = match self.connect(None, None).await {
+            Ok(c) => c,
+            Err(e) => {
+                status.message = Some(e.to_string());
+                return status;
+            }
+        };
+        match connection
+            .server_version(std::time::Duration::from_secs(3))
+            .await
+        {
+            Ok(version) => {
+                status.reachable = true;
+                status.version = Some(version);
+            }
+            Err(e) => {
+                status.message = Some(format!(
+                    "{e}. If the container engine was restarted, delete and re-create the cluster."
+                ));
+                return status;
+            }
+        }
+        match self.authorize(&connection) {
+            Ok(_) => status.registered = true,
+            Err(e) => status.message = Some(e.to_string()),
+        }
+        status
     }
 
     /// Mark an attempt whose setup was interrupted.

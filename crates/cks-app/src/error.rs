@@ -44,6 +44,22 @@ pub enum AppError {
     LiveGrade { id: String, message: String },
     #[error("no attempt at lab {0:?} yet: start one with `ckslab start {0}`")]
     NoAttempt(String),
+    #[error("lab {id} has no fixture {fixture:?}; it has {known}")]
+    FixtureNotFound {
+        id: String,
+        fixture: String,
+        known: String,
+    },
+    #[error(transparent)]
+    Terminal(#[from] crate::terminal::TerminalError),
+    #[error("cannot watch {path}: {message}")]
+    Watch { path: PathBuf, message: String },
+    #[error("cannot {action} {path}: {message}")]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        message: String,
+    },
 }
 
 impl AppError {
@@ -68,6 +84,11 @@ impl AppError {
             AppError::NoCluster(_) => "no-cluster",
             AppError::LiveGrade { .. } => "live-grade",
             AppError::NoAttempt(_) => "no-attempt",
+            AppError::Terminal(crate::terminal::TerminalError::NotFound(_)) => "terminal-not-found",
+            AppError::Terminal(_) => "terminal",
+            AppError::Watch { .. } => "watch",
+            AppError::FixtureNotFound { .. } => "fixture-not-found",
+            AppError::File { .. } => "file",
         }
     }
 

@@ -5,9 +5,12 @@
 //! crate computes a grade or touches the store.
 
 mod attempts;
+mod author;
+pub mod dto;
 mod error;
 mod lessons;
 mod progress;
+pub mod terminal;
 mod verify;
 
 use std::collections::BTreeMap;
@@ -19,7 +22,10 @@ use cks_store::{NewAttempt, Source, Store};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-pub use attempts::{CLUSTER_NAME, HintReport, StartReport};
+pub use attempts::{CLUSTER_NAME, ClusterStatus, HintReport, StartReport};
+pub use author::{
+    AuthorLab, AuthorReport, AuthorWatch, FixtureView, SelfTestView, author_check, author_watch,
+};
 pub use cks_checks::{Finding, Outcome, Status};
 pub use cks_cluster::{ClusterError, ClusterIdentity, Connection, OwnedCluster, Registry};
 pub use cks_cluster::{Doctor, Tool};

@@ -166,19 +166,24 @@ pub(crate) async fn run_steps_on(
     lab: &LoadedLab,
     params: &BTreeMap<String, Json>,
     steps: &[RenderedStep],
+    progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Vec<String>, String> {
     let mut log = Vec::new();
     if let Some(cluster) = cluster {
         ensure_namespaces(cluster, &lab.lab.id, steps).await?;
     }
     for step in steps {
-        if let RenderedStep::Node(n) = step {
+        let lines = if let RenderedStep::Node(n) = step {
             let nodes = nodes.ok_or("node steps need node access")?;
-            log.push(run_node_step(lab, nodes, n, params)?);
-            continue;
+            vec![run_node_step(lab, nodes, n, params)?]
+        } else {
+            let cluster = cluster.ok_or("this step needs a cluster")?;
+            run_steps(cluster, &lab.lab.id, std::slice::from_ref(step)).await?
+        };
+        for line in lines {
+            progress(&line);
+            log.push(line);
         }
-        let cluster = cluster.ok_or("this step needs a cluster")?;
-        log.extend(run_steps(cluster, &lab.lab.id, std::slice::from_ref(step)).await?);
     }
     Ok(log)
 }
@@ -590,7 +595,7 @@ impl App {
         let connection = cluster.map(OwnedCluster::connection);
         let t = Instant::now();
         let setup = match loaded.render_steps(&params, false) {
-            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps).await,
+            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps, &|_| {}).await,
             Err(e) => Err(e),
         };
         if !phase(&mut report, "setup", t, setup) {
@@ -625,7 +630,7 @@ impl App {
         }
         let t = Instant::now();
         let solution = match loaded.render_steps(&params, true) {
-            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps).await,
+            Ok(steps) => run_steps_on(cluster, nodes, &loaded, &params, &steps, &|_| {}).await,
             Err(e) => Err(e),
         };
         if !phase(&mut report, "solution", t, solution) {

@@ -97,6 +97,26 @@ impl Connection {
     pub fn client(&self) -> &Client {
         &self.client
     }
+
+    /// Ask the API server for its version (answers within `timeout`, or the cluster counts
+    /// as unreachable).
+    pub async fn server_version(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<String, ClusterError> {
+        let unreachable = |message: String| ClusterError::Unreachable {
+            server: self.identity.server.clone(),
+            message,
+        };
+        match tokio::time::timeout(timeout, self.client.apiserver_version()).await {
+            Ok(Ok(info)) => Ok(info.git_version),
+            Ok(Err(e)) => Err(unreachable(e.to_string())),
+            Err(_) => Err(unreachable(format!(
+                "no answer within {} s",
+                timeout.as_secs()
+            ))),
+        }
+    }
 }
 
 /// A cluster labs may change. Only [`Registry::authorize`] creates one.

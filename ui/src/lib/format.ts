@@ -86,6 +86,31 @@ export function adviceFor(code: string): string {
       return "Grade one of the lab's practice snapshots in the Grade section, then try again.";
     case "fixture-not-found":
       return "Pick another snapshot from the list and grade again.";
+    case "no-engine":
+      return "Install docker or podman (see Settings → Doctor), then create the cluster in Settings → Cluster.";
+    case "no-cluster":
+      return "There is no practice cluster yet: create it in Settings → Cluster, then come back.";
+    case "cluster":
+      return "The cluster command failed. Check that docker or podman is running, then retry; Settings → Cluster shows its state.";
+    case "not-owned":
+      return "That cluster was not created by CKS Lab, so the app will not change it. Delete or rename it, then create the app's cluster in Settings.";
+    case "live-grade":
+      return "Setting up or grading on the cluster failed. Check the cluster in Settings → Cluster, then retry or reset the lab.";
+    case "terminal":
+      return "The shell could not start. Node shells need the cluster: create it in Settings → Cluster. Then restart the shell.";
+    case "terminal-not-found":
+      return "That shell has already ended. Restart the shell.";
+    case "file":
+    case "import":
+      return "Pick a file that CKS Lab exported (Settings → Data → Export…) and import it again.";
+    case "cluster-not-registered":
+      return "That cluster is not registered for labs. Create CKS Lab's own cluster in Settings → Cluster.";
+    case "bad-seed":
+      return "A seed is a whole number (as shown on an earlier attempt). Clear it to draw fresh params.";
+    case "watch":
+      return "The folder cannot be watched. Check that it exists, then press Check or Watch again.";
+    case "bad-url":
+      return "Only web (http or https) links open in the browser.";
     case "ipc":
       return "The app's backend did not accept the request. Restart the app; if it persists, report it.";
     default:

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as ipc from "./ipc";
 import { IpcError, toIpcError } from "./ipc";
-import { mockBackend } from "../test/backend";
+import { Channel } from "@tauri-apps/api/core";
+import { fixtures, mockBackend, send } from "../test/backend";
+import type { AuthorReport } from "./types";
 
 describe("ipc", () => {
   it("calls each command by its Rust name with the argument names Rust expects", async () => {
@@ -76,5 +78,191 @@ describe("ipc", () => {
     expect(toIpcError(null).message).toMatch(/without saying why/);
     const e = new IpcError("x", "y");
     expect(toIpcError(e)).toBe(e);
+  });
+});
+
+describe("ipc: cluster, live attempts, terminal, data, author", () => {
+  it("calls the plain commands by their Rust names with the argument names Rust expects", async () => {
+    const calls = mockBackend({
+      cluster_delete: () => fixtures.clusterNone,
+      lab_grade: () => fixtures.gradeSolved,
+      export_data: (a) => ({ path: a?.path, attempts: 3, lessonsRead: 2 }),
+      import_data: () => ({ attemptsAdded: 1, attemptsSkipped: 2, gradesAdded: 1 }),
+      author_check: () => fixtures.authorReport,
+    });
+    expect(await ipc.clusterStatus()).toEqual(fixtures.clusterNone);
+    expect(await ipc.clusterDelete()).toEqual(fixtures.clusterNone);
+    expect(await ipc.activeAttempt("lab-a")).toBeNull();
+    expect((await ipc.labGrade("lab-a")).grade.passed).toBe(true);
+    expect(await ipc.terminalWrite(3, "ls\r")).toBeNull();
+    await ipc.terminalResize(3, 120, 40);
+    await ipc.terminalClose(3);
+    expect(await ipc.exportData("/tmp/p.json")).toEqual({ path: "/tmp/p.json", attempts: 3, lessonsRead: 2 });
+    expect(await ipc.importData("/tmp/p.json")).toMatchObject({ attemptsAdded: 1, attemptsSkipped: 2 });
+    expect((await ipc.authorCheck("/labs")).labs).toHaveLength(2);
+    await ipc.authorUnwatch(9);
+    expect(calls.map((c) => [c.cmd, c.args ?? {}])).toEqual([
+      ["cluster_status", {}],
+      ["cluster_delete", {}],
+      ["active_attempt", { id: "lab-a" }],
+      ["lab_grade", { id: "lab-a" }],
+      ["terminal_write", { id: 3, data: "ls\r" }],
+      ["terminal_resize", { id: 3, cols: 120, rows: 40 }],
+      ["terminal_close", { id: 3 }],
+      ["export_data", { path: "/tmp/p.json" }],
+      ["import_data", { path: "/tmp/p.json" }],
+      ["author_check", { path: "/labs" }],
+      ["author_unwatch", { watchId: 9 }],
+    ]);
+  });
+
+  it("streams progress lines of cluster_create, lab_start and lab_reset through a Channel", async () => {
+    const calls = mockBackend({
+      cluster_create: (a) => {
+        send(a?.onEvent, { kind: "line", text: "Creating cluster \"cks\" ..." });
+        send(a?.onEvent, { kind: "somethingNew", text: "ignored" });
+        send(a?.onEvent, { kind: "line", text: " ✓ Ensuring node image" });
+        return fixtures.clusterReady;
+      },
+      lab_start: (a) => {
+        send(a?.onEvent, { kind: "line", text: "namespace/payments-k3x created" });
+        return fixtures.attempt;
+      },
+      lab_reset: (a) => {
+        send(a?.onEvent, { kind: "line", text: "namespace \"payments-k3x\" deleted" });
+        return { deleted: 4 };
+      },
+    });
+    const created: string[] = [];
+    expect(await ipc.clusterCreate((l) => created.push(l))).toEqual(fixtures.clusterReady);
+    expect(created).toEqual(['Creating cluster "cks" ...', " ✓ Ensuring node image"]);
+
+    const started: string[] = [];
+    const a = await ipc.labStart("netpol-and-or-selectors", "42", (l) => started.push(l));
+    expect(a.seed).toBe("18446744073709551557");
+    expect(started).toEqual(["namespace/payments-k3x created"]);
+
+    const reset: string[] = [];
+    expect(await ipc.labReset("netpol-and-or-selectors", (l) => reset.push(l))).toEqual({ deleted: 4 });
+    expect(reset).toEqual(['namespace "payments-k3x" deleted']);
+
+    expect(calls.map((c) => c.cmd)).toEqual(["cluster_create", "lab_start", "lab_reset"]);
+    const start = calls[1]!.args!;
+    expect(start.id).toBe("netpol-and-or-selectors");
+    expect(start.seed).toBe("42");
+    expect(start.onEvent).toBeInstanceOf(Channel);
+    // A null seed is sent as null (Rust: Option<String>).
+    await ipc.labStart("x", null, () => {});
+    expect(calls[3]!.args).toMatchObject({ id: "x", seed: null });
+  });
+
+  it("opens a terminal: base64 output becomes bytes, exit comes with its code", async () => {
+    let channel: unknown;
+    const calls = mockBackend({
+      terminal_open: (a) => {
+        channel = a?.onEvent;
+        return { id: 5, title: "cks-worker" };
+      },
+    });
+    const out: Uint8Array[] = [];
+    const exits: (number | null)[] = [];
+    const s = await ipc.terminalOpen({ kind: "node", node: "cks-worker" }, 100, 30, {
+      onOutput: (b) => out.push(b),
+      onExit: (c) => exits.push(c),
+    });
+    expect(s).toEqual({ id: 5, title: "cks-worker" });
+    expect(calls[0]!.args).toMatchObject({ target: { kind: "node", node: "cks-worker" }, cols: 100, rows: 30 });
+
+    // "é" split across two chunks stays bytes: xterm joins them.
+    const bytes = new TextEncoder().encode("root@cks-worker:/# é");
+    const b64 = (u: Uint8Array) => btoa(String.fromCharCode(...u));
+    send(channel, { kind: "output", data: b64(bytes.slice(0, -1)) });
+    send(channel, { kind: "output", data: b64(bytes.slice(-1)) });
+    expect(out).toHaveLength(2);
+    expect(out[0]).toBeInstanceOf(Uint8Array);
+    expect(out[1]).toEqual(new Uint8Array([0xa9]));
+    expect(new TextDecoder().decode(new Uint8Array([...out[0]!, ...out[1]!]))).toBe("root@cks-worker:/# é");
+
+    send(channel, { kind: "exit", code: 130 });
+    send(channel, { kind: "exit", code: null });
+    expect(exits).toEqual([130, null]);
+  });
+
+  it("normalises terminal output from base64 or a number array", () => {
+    expect(ipc.outputBytes("aGk=")).toEqual(new Uint8Array([104, 105]));
+    expect(ipc.outputBytes([0, 255, 10])).toEqual(new Uint8Array([0, 255, 10]));
+    expect(ipc.outputBytes(undefined)).toEqual(new Uint8Array(0));
+  });
+
+  it("watches an author folder: every report goes to the callback", async () => {
+    let channel: unknown;
+    const calls = mockBackend({
+      author_watch: (a) => {
+        channel = a?.onEvent;
+        return { watchId: 11 };
+      },
+    });
+    const reports: AuthorReport[] = [];
+    const errors: string[] = [];
+    expect(
+      await ipc.authorWatch(
+        "/labs",
+        (r) => reports.push(r),
+        (m) => errors.push(m),
+      ),
+    ).toEqual({ watchId: 11 });
+    expect(calls[0]!.args).toMatchObject({ path: "/labs" });
+    send(channel, { kind: "report", report: fixtures.authorReport });
+    send(channel, { kind: "error", message: "/labs does not exist" });
+    send(channel, { kind: "surprise" });
+    expect(reports).toEqual([fixtures.authorReport]);
+    expect(errors).toEqual(["/labs does not exist"]);
+  });
+
+  it("rejects streamed commands with an IpcError like the others", async () => {
+    mockBackend({
+      lab_start: () => {
+        throw { code: "no-cluster", message: "no kubeconfig" };
+      },
+    });
+    const err = await ipc.labStart("x", null, () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpcError);
+    expect(err).toMatchObject({ code: "no-cluster", message: "no kubeconfig" });
+  });
+
+  it("wraps the dialogs: paths come back, a cancelled dialog gives null", async () => {
+    let answer: unknown = "/home/learner/ckslab-progress.json";
+    const calls = mockBackend({
+      "plugin:dialog|save": () => answer,
+      "plugin:dialog|open": () => answer,
+    });
+    expect(await ipc.chooseExportPath()).toBe("/home/learner/ckslab-progress.json");
+    expect(await ipc.chooseImportFile()).toBe("/home/learner/ckslab-progress.json");
+    answer = "/home/author/labs";
+    expect(await ipc.chooseLabFolder()).toBe("/home/author/labs");
+    answer = null;
+    expect(await ipc.chooseExportPath()).toBeNull();
+    expect(await ipc.chooseImportFile()).toBeNull();
+    expect(calls[0]!.args).toEqual({
+      options: { defaultPath: "ckslab-progress.json", filters: [{ name: "JSON", extensions: ["json"] }] },
+    });
+    expect(calls[1]!.args).toMatchObject({ options: { multiple: false, directory: false } });
+    expect(calls[2]!.args).toMatchObject({ options: { multiple: false, directory: true } });
+  });
+
+  it("opens only http(s) links in the system browser", async () => {
+    const calls = mockBackend();
+    await ipc.openExternal("https://kubernetes.io/docs/concepts/services-networking/network-policies/");
+    expect(calls).toEqual([
+      {
+        cmd: "plugin:opener|open_url",
+        args: { url: "https://kubernetes.io/docs/concepts/services-networking/network-policies/" },
+      },
+    ]);
+    for (const bad of ["file:///etc/passwd", "javascript:alert(1)", "ckslab://lab/x", "/relative", ""]) {
+      const err = await ipc.openExternal(bad).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "bad-url" });
+    }
+    expect(calls).toHaveLength(1);
   });
 });

@@ -1,9 +1,23 @@
 // The only module that talks to the Rust backend. One typed function per command in
 // src-tauri/src/command_names.rs; every failure becomes an `IpcError`.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
+import { openUrl } from "@tauri-apps/plugin-opener";
 import type {
   AppInfo,
+  AttemptView,
+  AuthorReport,
+  AuthorWatchMessage,
+  AuthorWatch,
+  ClusterStatus,
   Curriculum,
+  ExportSummary,
+  ImportSummary,
+  ProgressEvent,
+  ResetSummary,
+  TerminalEvent,
+  TerminalSession,
+  TerminalTarget,
   Doctor,
   GradeReport,
   HintView,
@@ -53,6 +67,45 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** `call` with a fresh Channel passed as `onEvent`, its messages going to `onMessage`. */
+async function callWithChannel<T, M>(
+  cmd: string,
+  args: Record<string, unknown>,
+  onMessage: (msg: M) => void,
+): Promise<T> {
+  let channel: Channel<M>;
+  try {
+    channel = new Channel<M>();
+  } catch (e) {
+    throw toIpcError(e);
+  }
+  channel.onmessage = onMessage;
+  return call<T>(cmd, { ...args, onEvent: channel });
+}
+
+/** Progress channels: hand each line's text to `onLine`, ignore kinds this UI does not know. */
+function lines(onLine: (line: string) => void): (e: ProgressEvent) => void {
+  return (e) => {
+    if (isRecord(e) && e.kind === "line" && typeof e.text === "string") onLine(e.text);
+  };
+}
+
+/**
+ * Terminal output as bytes: base64 (what the contract sends) or a number array (how serde sends
+ * a `Vec<u8>`). Bytes, not text, so xterm decodes UTF-8 split across chunks correctly.
+ */
+export function outputBytes(data: unknown): Uint8Array {
+  if (typeof data === "string") {
+    const bin = atob(data);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  if (data instanceof Uint8Array) return data;
+  if (Array.isArray(data)) return Uint8Array.from(data as number[]);
+  return new Uint8Array(0);
+}
+
 export const appInfo = (): Promise<AppInfo> => call("app_info");
 
 export const curriculum = (): Promise<Curriculum> => call("curriculum");
@@ -84,3 +137,151 @@ export const showSolution = (id: string): Promise<SolutionView> => call("show_so
 export const progress = (): Promise<ProgressReport> => call("progress");
 
 export const doctor = (): Promise<Doctor> => call("doctor");
+
+// ---- Cluster (the app's own kind cluster) ----
+
+export const clusterStatus = (): Promise<ClusterStatus> => call("cluster_status");
+
+/** Create the cluster (takes minutes); every line of kind's output goes to `onLine`. */
+export const clusterCreate = (onLine: (line: string) => void): Promise<ClusterStatus> =>
+  callWithChannel("cluster_create", {}, lines(onLine));
+
+export const clusterDelete = (): Promise<ClusterStatus> => call("cluster_delete");
+
+// ---- Live attempts on the cluster ----
+
+/** The lab's latest cluster attempt that is not finished yet, or null. */
+export const activeAttempt = (id: string): Promise<AttemptView | null> =>
+  call("active_attempt", { id });
+
+/** Set the lab up on the cluster (a new attempt); setup lines go to `onLine`. `seed`: decimal. */
+export const labStart = (
+  id: string,
+  seed: string | null,
+  onLine: (line: string) => void,
+): Promise<AttemptView> => callWithChannel("lab_start", { id, seed }, lines(onLine));
+
+/** Grade the lab's latest cluster attempt on the cluster. */
+export const labGrade = (id: string): Promise<GradeReport> => call("lab_grade", { id });
+
+/** Delete what the lab created on the cluster; lines go to `onLine`. */
+export const labReset = (id: string, onLine: (line: string) => void): Promise<ResetSummary> =>
+  callWithChannel("lab_reset", { id }, lines(onLine));
+
+// ---- Terminal (a PTY in Rust) ----
+
+export interface TerminalHandlers {
+  /** Raw output bytes, for `term.write`. */
+  onOutput: (bytes: Uint8Array) => void;
+  /** The shell ended (`null` when killed by a signal). */
+  onExit: (code: number | null) => void;
+}
+
+export const terminalOpen = (
+  target: TerminalTarget,
+  cols: number,
+  rows: number,
+  handlers: TerminalHandlers,
+): Promise<TerminalSession> =>
+  callWithChannel<TerminalSession, TerminalEvent>("terminal_open", { target, cols, rows }, (e) => {
+    if (!isRecord(e)) return;
+    if (e.kind === "output") handlers.onOutput(outputBytes(e.data));
+    else if (e.kind === "exit") handlers.onExit(typeof e.code === "number" ? e.code : null);
+  });
+
+/** Send keys (what xterm's onData gives) to the shell. */
+export const terminalWrite = (id: number, data: string): Promise<null> =>
+  call("terminal_write", { id, data });
+
+export const terminalResize = (id: number, cols: number, rows: number): Promise<null> =>
+  call("terminal_resize", { id, cols, rows });
+
+export const terminalClose = (id: number): Promise<null> => call("terminal_close", { id });
+
+// ---- Data export / import ----
+
+export const exportData = (path: string): Promise<ExportSummary> => call("export_data", { path });
+
+/** Rejects with code `import` and the file's problems when it is not a valid export. */
+export const importData = (path: string): Promise<ImportSummary> => call("import_data", { path });
+
+// ---- Author view ----
+
+export const authorCheck = (path: string): Promise<AuthorReport> => call("author_check", { path });
+
+/** Watch a lab folder: a fresh report goes to `onReport` on every change (debounced). */
+/**
+ * Watch a lab folder: after every burst of changes `onReport` gets a fresh check, or `onError`
+ * says why checking failed (e.g. the folder was deleted).
+ */
+export const authorWatch = (
+  path: string,
+  onReport: (r: AuthorReport) => void,
+  onError: (message: string) => void = () => {},
+): Promise<AuthorWatch> =>
+  callWithChannel("author_watch", { path }, (m: AuthorWatchMessage) => {
+    if (!isRecord(m)) return;
+    if (m.kind === "report" && isRecord(m.report)) onReport(m.report as AuthorReport);
+    else if (m.kind === "error" && typeof m.message === "string") onError(m.message);
+  });
+
+export const authorUnwatch = (watchId: number): Promise<null> => call("author_unwatch", { watchId });
+
+// ---- Native dialogs (plugin-dialog); null when cancelled ----
+
+const JSON_FILTER = [{ name: "JSON", extensions: ["json"] }];
+
+function onePath(p: unknown): string | null {
+  if (typeof p === "string") return p;
+  if (Array.isArray(p) && typeof p[0] === "string") return p[0];
+  return null;
+}
+
+/** Where to write a progress export. */
+export async function chooseExportPath(): Promise<string | null> {
+  try {
+    return onePath(await saveDialog({ defaultPath: "ckslab-progress.json", filters: JSON_FILTER }));
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+/** A progress export to import. */
+export async function chooseImportFile(): Promise<string | null> {
+  try {
+    return onePath(await openDialog({ multiple: false, directory: false, filters: JSON_FILTER }));
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+/** A lab folder (or a folder of labs) for the author view. */
+export async function chooseLabFolder(): Promise<string | null> {
+  try {
+    return onePath(await openDialog({ multiple: false, directory: true }));
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+// ---- System browser (plugin-opener) ----
+
+/** True for the URLs `openExternal` accepts: absolute http(s). */
+export function isExternalUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** Open an http(s) URL in the system browser; anything else is refused (code `bad-url`). */
+export async function openExternal(url: string): Promise<void> {
+  if (!isExternalUrl(url)) throw new IpcError("bad-url", `Not a web link: ${url}`);
+  try {
+    await openUrl(url);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}

@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { ckslabLinkToHash, parseHash } from "./router";
 import { clock, fixtureLabel, pct, points } from "./format";
 import { shortcutHandler } from "./shortcuts";
+import { appLinks } from "./links";
+import { mockBackend } from "../test/backend";
 
 describe("router", () => {
   it("parses every route", () => {
@@ -9,6 +11,7 @@ describe("router", () => {
     expect(parseHash("#/")).toEqual({ name: "dashboard" });
     expect(parseHash("#/curriculum")).toEqual({ name: "curriculum" });
     expect(parseHash("#/settings")).toEqual({ name: "settings" });
+    expect(parseHash("#/author")).toEqual({ name: "author" });
     expect(parseHash("#/lesson/network-policies")).toEqual({ name: "lesson", id: "network-policies" });
     expect(parseHash("#/lab/netpol-default-deny")).toEqual({ name: "lab", id: "netpol-default-deny" });
     expect(parseHash("#/lab/")).toEqual({ name: "not-found", path: "/lab" });
@@ -71,5 +74,60 @@ describe("shortcuts", () => {
     h(ev("d"));
     expect(go).not.toHaveBeenCalled();
     input.remove();
+  });
+});
+
+describe("shortcuts and the terminal", () => {
+  const key = (k: string, target: Element, init: KeyboardEventInit = {}) => {
+    const e = new KeyboardEvent("keydown", { key: k, bubbles: true, ...init });
+    Object.defineProperty(e, "target", { value: target });
+    return e;
+  };
+
+  it("never fires while typing in the terminal, even Alt+digit", () => {
+    const go = vi.fn();
+    const h = shortcutHandler(go);
+    const term = document.createElement("div");
+    term.className = "xterm";
+    const ta = document.createElement("textarea");
+    term.append(ta);
+    document.body.append(term);
+    h(key("g", ta));
+    h(key("d", ta));
+    h(key("1", ta, { altKey: true, code: "Digit1" }));
+    expect(go).not.toHaveBeenCalled();
+    // Outside the terminal they still work.
+    h(key("g", document.body));
+    h(key("a", document.body));
+    expect(go).toHaveBeenLastCalledWith("#/author");
+    h(key("4", document.body, { altKey: true, code: "Digit4" }));
+    expect(go).toHaveBeenCalledTimes(2);
+    term.remove();
+  });
+});
+
+describe("links in sanitized html", () => {
+  it("opens web links in the system browser and never navigates the webview", async () => {
+    const calls = mockBackend();
+    const root = document.createElement("div");
+    root.innerHTML =
+      '<a href="https://kubernetes.io/docs/">docs</a> <a href="ckslab://lab/netpol-default-deny">lab</a>';
+    document.body.append(root);
+    const detach = appLinks(root);
+    const [web, lab] = [...root.querySelectorAll("a")];
+    expect(web).toHaveAttribute("rel", "noopener noreferrer");
+    const click = new MouseEvent("click", { bubbles: true, cancelable: true });
+    web!.dispatchEvent(click);
+    expect(click.defaultPrevented).toBe(true);
+    await Promise.resolve();
+    expect(calls).toEqual([{ cmd: "plugin:opener|open_url", args: { url: "https://kubernetes.io/docs/" } }]);
+
+    const inApp = new MouseEvent("click", { bubbles: true, cancelable: true });
+    lab!.dispatchEvent(inApp);
+    expect(inApp.defaultPrevented).toBe(true);
+    expect(window.location.hash).toBe("#/lab/netpol-default-deny");
+    expect(calls).toHaveLength(1);
+    detach();
+    root.remove();
   });
 });

@@ -1,6 +1,27 @@
 // Links inside sanitized lesson/task HTML: ckslab:// links navigate inside the app; web links
-// open in a new window (never in the app's own webview) with no opener.
+// open in the system browser through `openExternal` (the app's webview never navigates away).
 import { ckslabLinkToHash, navigate } from "./router";
+import { isExternalUrl, openExternal } from "./ipc";
+
+/**
+ * Open an http(s) link in the system browser instead of the webview. Returns true when it
+ * handled the link. Failures are logged: a doc link that does not open is not worth a banner.
+ */
+export function openInBrowser(link: string): boolean {
+  if (!isExternalUrl(link)) return false;
+  openExternal(link).catch((e: unknown) => console.warn("could not open", link, e));
+  return true;
+}
+
+/** Click handler for an anchor with an external href: `onclick={externalClick}`. */
+export function externalClick(e: MouseEvent): void {
+  const a = e.currentTarget as HTMLAnchorElement | null;
+  const link = a?.getAttribute("href") ?? "";
+  if (isExternalUrl(link)) {
+    e.preventDefault();
+    openInBrowser(link);
+  }
+}
 
 /** Give every external anchor target=_blank and rel=noopener noreferrer. */
 export function hardenLinks(root: HTMLElement): void {
@@ -22,6 +43,11 @@ export function appLinks(root: HTMLElement): () => void {
     const a = (e.target as Element | null)?.closest?.("a[href]");
     if (!a || !root.contains(a)) return;
     const link = a.getAttribute("href") ?? "";
+    if (isExternalUrl(link)) {
+      e.preventDefault();
+      openInBrowser(link);
+      return;
+    }
     if (!link.toLowerCase().startsWith("ckslab:")) return;
     e.preventDefault();
     const hash = ckslabLinkToHash(link);
@@ -31,5 +57,13 @@ export function appLinks(root: HTMLElement): () => void {
   return () => {
     observer.disconnect();
     root.removeEventListener("click", onClick);
+  };
+}
+
+/** An attachment for a growing log: keep it scrolled to the newest line (re-runs on `deps`). */
+export function followTail(deps: () => unknown): (el: HTMLElement) => void {
+  return (el) => {
+    deps();
+    el.scrollTop = el.scrollHeight;
   };
 }

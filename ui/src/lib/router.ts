@@ -1,4 +1,4 @@
-// Hash routing: #/, #/curriculum, #/lesson/<id>, #/lab/<id>, #/settings.
+// Hash routing: #/, #/curriculum, #/lesson/<id>, #/lab/<id>, #/settings, #/author.
 
 export type Route =
   | { name: "dashboard" }
@@ -6,6 +6,7 @@ export type Route =
   | { name: "lesson"; id: string }
   | { name: "lab"; id: string }
   | { name: "settings" }
+  | { name: "author" }
   | { name: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -24,6 +25,7 @@ export function parseHash(hash: string): Route {
   if (rest.length === 0 && id === undefined) {
     if (head === "curriculum") return { name: "curriculum" };
     if (head === "settings") return { name: "settings" };
+    if (head === "author") return { name: "author" };
   }
   if (rest.length === 0 && id !== undefined && id !== "") {
     if (head === "lesson") return { name: "lesson", id: decode(id) };
@@ -36,6 +38,7 @@ export const href = {
   dashboard: () => "#/",
   curriculum: () => "#/curriculum",
   settings: () => "#/settings",
+  author: () => "#/author",
   lesson: (id: string) => `#/lesson/${encodeURIComponent(id)}`,
   lab: (id: string) => `#/lab/${encodeURIComponent(id)}`,
 };

@@ -1,13 +1,16 @@
-// Global keyboard shortcuts: "g d" / "g c" / "g s" and Alt+1..3.
+// Global keyboard shortcuts: "g d" / "g c" / "g s" / "g a" and Alt+1..4. None fire while typing
+// in a form field or the terminal.
 import { href } from "./router";
 
 const TARGETS: Record<string, string> = {
   d: href.dashboard(),
   c: href.curriculum(),
   s: href.settings(),
+  a: href.author(),
   "1": href.dashboard(),
   "2": href.curriculum(),
   "3": href.settings(),
+  "4": href.author(),
 };
 
 function typingInto(target: EventTarget | null): boolean {
@@ -20,13 +23,18 @@ function typingInto(target: EventTarget | null): boolean {
   );
 }
 
+/** Keys typed into the terminal belong to the shell (xterm's helper textarea lives in `.xterm`). */
+function inTerminal(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest(".xterm, [data-terminal]") !== null;
+}
+
 /** A key handler that calls `go(hash)`; keeps the pending "g" between calls. */
 export function shortcutHandler(go: (hash: string) => void, timeoutMs = 1500) {
   let pendingSince = 0;
   return (e: KeyboardEvent): void => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey) return;
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || inTerminal(e.target)) return;
     if (e.altKey && !e.shiftKey) {
-      const digit = /^Digit([1-3])$/.exec(e.code)?.[1] ?? (/^[1-3]$/.test(e.key) ? e.key : null);
+      const digit = /^Digit([1-4])$/.exec(e.code)?.[1] ?? (/^[1-4]$/.test(e.key) ? e.key : null);
       if (digit) {
         e.preventDefault();
         go(TARGETS[digit]!);
@@ -36,7 +44,7 @@ export function shortcutHandler(go: (hash: string) => void, timeoutMs = 1500) {
     if (e.altKey || typingInto(e.target)) return;
     const key = e.key.toLowerCase();
     const now = Date.now();
-    if (pendingSince && now - pendingSince <= timeoutMs && key in TARGETS && /[dcs]/.test(key)) {
+    if (pendingSince && now - pendingSince <= timeoutMs && key in TARGETS && /[dcsa]/.test(key)) {
       pendingSince = 0;
       e.preventDefault();
       go(TARGETS[key]!);

@@ -293,3 +293,128 @@ export interface CommandErrorPayload {
   code: string;
   message: string;
 }
+
+// ---- Cluster, live attempts, terminal, data, author (the "issue 4" commands) ----
+
+/** One line of progress from a long operation (cluster create, lab start, reset). */
+export interface ProgressEvent {
+  kind: "line";
+  text: string;
+}
+
+/** `cluster_status` / `cluster_create` / `cluster_delete`: the app's own kind cluster. */
+export interface ClusterStatus {
+  /** Always `cks`. */
+  name: string;
+  /** `docker`, `podman`, or null when none was found. */
+  engine: string | null;
+  /** kind knows a cluster by that name. */
+  exists: boolean;
+  /** Its API server answered. */
+  reachable: boolean;
+  /** Labs may change it (guard rail registry). */
+  registered: boolean;
+  /** Path of the app's kubeconfig. */
+  kubeconfig: string;
+  /** Node container names for node shells, e.g. `cks-control-plane`. */
+  nodes: string[];
+  /** Why it is not usable and what to do; null when it is. */
+  message: string | null;
+}
+
+/** `active_attempt` / `lab_start`: a live attempt of a lab on the cluster. */
+export interface AttemptView {
+  labId: string;
+  attemptId: number;
+  /** u64 as a decimal string (exact). */
+  seed: string;
+  params: Record<string, unknown>;
+  /** Sanitized by Rust, rendered for this attempt's params: safe for `{@html}`. */
+  taskHtml: string;
+  /** RFC 3339. */
+  startedAt: string;
+  source: "cluster" | "snapshot";
+  /** Setup log of `lab_start`; empty for `active_attempt`. */
+  log: string[];
+}
+
+/** `lab_reset`. */
+export interface ResetSummary {
+  deleted: number;
+}
+
+/** Where a terminal's shell runs. */
+export type TerminalTarget = { kind: "local" } | { kind: "node"; node: string };
+
+/** What the terminal's channel carries (`data` is base64 of raw bytes). */
+export type TerminalEvent =
+  | { kind: "output"; data: string }
+  | { kind: "exit"; code: number | null };
+
+/** `terminal_open`. */
+export interface TerminalSession {
+  id: number;
+  title: string;
+}
+
+/** `export_data`. */
+export interface ExportSummary {
+  path: string;
+  attempts: number;
+  lessonsRead: number;
+}
+
+/** `import_data`. */
+export interface ImportSummary {
+  attemptsAdded: number;
+  attemptsSkipped: number;
+  gradesAdded: number;
+}
+
+/** One fixture's self-test result in the author view. */
+export interface SelfTestFixture {
+  path: string;
+  kind: FixtureKind;
+  passed: boolean;
+  /** What went wrong; empty when the fixture behaved as its kind demands. */
+  failures: string[];
+  score: number;
+  of: number;
+}
+
+/** A lab's self-test (every fixture graded against its kind). */
+export interface SelfTestView {
+  passed: boolean;
+  fixtures: SelfTestFixture[];
+}
+
+/** One lab folder in an author report. */
+export interface AuthorLab {
+  dir: string;
+  id: string | null;
+  title: string | null;
+  problems: Problem[];
+  /** Null when the lab does not load. */
+  selfTest: SelfTestView | null;
+  /** Sanitized task for the sample params: safe for `{@html}`. */
+  taskHtml: string | null;
+}
+
+/** `author_check`, and every message of `author_watch`. */
+export interface AuthorReport {
+  /** The folder opened. */
+  path: string;
+  labs: AuthorLab[];
+  /** RFC 3339. */
+  checkedAt: string;
+}
+
+/** `author_watch`. */
+export interface AuthorWatch {
+  watchId: number;
+}
+
+/** What an author-view watch sends: a fresh check, or why checking failed. */
+export type AuthorWatchMessage =
+  | { kind: "report"; report: AuthorReport }
+  | { kind: "error"; message: string };

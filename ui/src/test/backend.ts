@@ -3,6 +3,9 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   AppInfo,
+  AttemptView,
+  AuthorReport,
+  ClusterStatus,
   Curriculum,
   Doctor,
   GradeReport,
@@ -58,6 +61,78 @@ export const fixtures = {
   solution: <SolutionView>{
     html: "<h2>Solution</h2>\n<p>Create a NetworkPolicy <code>db-allowlist</code> in <code>payments</code>.</p>\n<pre><code>kind: NetworkPolicy\n</code></pre>\n",
   },
+  /** `cluster_status` on a machine with docker but no cluster yet. */
+  clusterNone: <ClusterStatus>{
+    name: "cks",
+    engine: "docker",
+    exists: false,
+    reachable: false,
+    registered: false,
+    kubeconfig: "/home/learner/.local/share/ckslab/kubeconfig",
+    nodes: [],
+    message: "no cluster named cks yet: create it in Settings",
+  },
+  /** `cluster_status` with the app's cluster up. */
+  clusterReady: <ClusterStatus>{
+    name: "cks",
+    engine: "docker",
+    exists: true,
+    reachable: true,
+    registered: true,
+    kubeconfig: "/home/learner/.local/share/ckslab/kubeconfig",
+    nodes: ["cks-control-plane", "cks-worker"],
+    message: null,
+  },
+  /** `lab_start` of the netpol lab. */
+  attempt: <AttemptView>{
+    labId: "netpol-and-or-selectors",
+    attemptId: 7,
+    seed: "18446744073709551557",
+    params: { namespace: "payments-k3x" },
+    taskHtml: "<h1>Restrict who can reach the database</h1>\n<p>In namespace <strong><code>payments-k3x</code></strong>, allow only the web pods.</p>\n",
+    startedAt: "2026-11-27T07:30:00Z",
+    source: "cluster",
+    log: ["namespace/payments-k3x created", "deployment.apps/db created"],
+  },
+  /** `author_check` of a folder with one good lab and one broken one. */
+  authorReport: <AuthorReport>{
+    path: "/home/author/labs",
+    checkedAt: "2026-11-27T07:40:00Z",
+    labs: [
+      {
+        dir: "/home/author/labs/netpol-and-or-selectors",
+        id: "netpol-and-or-selectors",
+        title: "Restrict who can reach the database",
+        problems: [],
+        selfTest: {
+          passed: false,
+          fixtures: [
+            { path: "fixtures/broken", kind: "broken", passed: true, failures: [], score: 0, of: 4 },
+            { path: "fixtures/solved", kind: "solved", passed: true, failures: [], score: 4, of: 4 },
+            {
+              path: "fixtures/allow-all",
+              kind: "bypass",
+              passed: false,
+              failures: ["scored 4/4 but a bypass must not pass"],
+              score: 4,
+              of: 4,
+            },
+          ],
+        },
+        taskHtml: "<h1>Restrict who can reach the database</h1>\n<p>Sample task.</p>\n",
+      },
+      {
+        dir: "/home/author/labs/half-done",
+        id: null,
+        title: null,
+        problems: [
+          { file: "lab.yaml", line: 3, column: 7, field: "points", message: "expected an integer", help: "write points: 4" },
+        ],
+        selfTest: null,
+        taskHtml: null,
+      },
+    ],
+  },
   appInfo: <AppInfo>{
     version: "0.1.0",
     dataDir: "/home/learner/.local/share/ckslab",
@@ -65,6 +140,13 @@ export const fixtures = {
     contentDir: "/usr/share/ckslab/content",
   },
 };
+
+/** Send one message on a Channel a command received (mockIPC hands over the Channel object). */
+export function send(channel: unknown, message: unknown): void {
+  const ch = channel as { onmessage: (m: unknown) => void } | undefined;
+  if (!ch || typeof ch.onmessage !== "function") throw new Error("not a Channel");
+  ch.onmessage(message);
+}
 
 export type Call = { cmd: string; args: Record<string, unknown> | undefined };
 type Handler = (args: Record<string, unknown> | undefined) => unknown;
@@ -101,6 +183,14 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
       };
     },
     show_solution: () => clone(fixtures.solution),
+    cluster_status: () => clone(fixtures.clusterNone),
+    active_attempt: () => null,
+    terminal_open: () => ({ id: 1, title: "local shell" }),
+    terminal_write: () => null,
+    terminal_resize: () => null,
+    terminal_close: () => null,
+    author_unwatch: () => null,
+    "plugin:opener|open_url": () => null,
   };
   const handlers = { ...defaults, ...overrides };
   mockIPC((cmd, args) => {

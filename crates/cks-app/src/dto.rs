@@ -1,0 +1,220 @@
+//! Views for the desktop app's webview: the use cases' results with every piece of markdown
+//! already rendered to sanitized HTML, and numbers the webview can hold exactly (a `u64` seed
+//! travels as a decimal string: JavaScript numbers lose precision above 2^53).
+
+use std::collections::BTreeMap;
+
+use cks_labs::selftest::FixtureKind;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::{App, AppError, LabDetail, StartReport, markdown_to_safe_html};
+
+/// The role of one of a lab's fixture snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FixtureRole {
+    Broken,
+    Solved,
+    AlsoCorrect,
+    Bypass,
+}
+
+impl From<FixtureKind> for FixtureRole {
+    fn from(kind: FixtureKind) -> Self {
+        match kind {
+            FixtureKind::Broken => FixtureRole::Broken,
+            FixtureKind::Solved => FixtureRole::Solved,
+            FixtureKind::AlsoCorrect => FixtureRole::AlsoCorrect,
+            FixtureKind::Bypass => FixtureRole::Bypass,
+        }
+    }
+}
+
+/// A snapshot folder of the lab and what it represents.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FixtureRef {
+    /// Path inside the lab folder, e.g. `fixtures/broken`.
+    pub path: String,
+    pub kind: FixtureRole,
+}
+
+/// A lab to work on: its detail plus the task as sanitized HTML and its fixtures.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabView {
+    #[serde(flatten)]
+    pub detail: LabDetail,
+    pub task_html: String,
+    pub fixtures: Vec<FixtureRef>,
+}
+
+/// A revealed hint, as sanitized HTML.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HintView {
+    pub number: u32,
+    pub of: u32,
+    pub html: String,
+    /// Points deducted so far on this attempt.
+    pub total_penalty: u32,
+}
+
+/// The solution explanation, as sanitized HTML.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SolutionView {
+    pub html: String,
+}
+
+/// An attempt on the cluster, with its task rendered for its params.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    pub lab_id: String,
+    pub attempt_id: i64,
+    /// Decimal: replays the attempt's params with `ckslab start --seed`.
+    pub seed: String,
+    pub params: BTreeMap<String, Json>,
+    pub task_html: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// The setup's log (empty for an attempt started earlier).
+    pub log: Vec<String>,
+}
+
+impl From<StartReport> for AttemptView {
+    fn from(r: StartReport) -> Self {
+        AttemptView {
+            task_html: markdown_to_safe_html(&r.task_markdown),
+            lab_id: r.lab_id,
+            attempt_id: r.attempt_id,
+            seed: r.seed.to_string(),
+            params: r.params,
+            started_at: r.started_at,
+            log: r.log,
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportSummary {
+    pub path: String,
+    pub attempts: u32,
+    pub lessons_read: u32,
+}
+
+impl App {
+    /// The lab workspace's view of a lab.
+    pub fn lab_view(&self, id: &str) -> Result<LabView, AppError> {
+        let detail = self.show_lab(id)?;
+        let loaded = self.lab(id)?;
+        let f = &loaded.lab.fixtures;
+        let mut fixtures = vec![
+            FixtureRef {
+                path: f.broken.clone(),
+                kind: FixtureRole::Broken,
+            },
+            FixtureRef {
+                path: f.solved.clone(),
+                kind: FixtureRole::Solved,
+            },
+        ];
+        fixtures.extend(f.also_correct.iter().map(|p| FixtureRef {
+            path: p.clone(),
+            kind: FixtureRole::AlsoCorrect,
+        }));
+        fixtures.extend(f.bypasses.iter().map(|p| FixtureRef {
+            path: p.clone(),
+            kind: FixtureRole::Bypass,
+        }));
+        Ok(LabView {
+            task_html: markdown_to_safe_html(&detail.task_markdown),
+            detail,
+            fixtures,
+        })
+    }
+
+    /// Grade one of the lab's own fixture snapshots (offline practice) and record it.
+    pub async fn grade_fixture(
+        &self,
+        id: &str,
+        fixture: &str,
+    ) -> Result<crate::GradeReport, AppError> {
+        let view = self.lab_view(id)?;
+        if !view.fixtures.iter().any(|f| f.path == fixture) {
+            let names: Vec<&str> = view.fixtures.iter().map(|f| f.path.as_str()).collect();
+            return Err(AppError::FixtureNotFound {
+                id: id.to_owned(),
+                fixture: fixture.to_owned(),
+                known: names.join(", "),
+            });
+        }
+        let dir = self.lab(id)?.dir.join(fixture);
+        self.grade_snapshot(id, &dir, None).await
+    }
+
+    pub async fn hint_view(&self, id: &str) -> Result<HintView, AppError> {
+        let h = self.hint(id).await?;
+        Ok(HintView {
+            number: h.number,
+            of: h.of,
+            html: markdown_to_safe_html(&h.markdown),
+            total_penalty: h.total_penalty,
+        })
+    }
+
+    pub async fn solution_view(&self, id: &str) -> Result<SolutionView, AppError> {
+        Ok(SolutionView {
+            html: markdown_to_safe_html(&self.solution(id).await?),
+        })
+    }
+
+    /// Write every attempt, grade and lesson status to a JSON file (atomically: a temporary
+    /// file renamed into place, so a failed export never leaves half a file).
+    pub async fn export_to(&self, path: &std::path::Path) -> Result<ExportSummary, AppError> {
+        let export = self.export().await?;
+        let file_error = |message: String| AppError::File {
+            action: "write",
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = serde_json::to_string_pretty(&export).map_err(|e| file_error(e.to_string()))?;
+        let tmp = path.with_extension("json.partial");
+        std::fs::write(&tmp, text).map_err(|e| file_error(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            file_error(e.to_string())
+        })?;
+        Ok(ExportSummary {
+            path: path.display().to_string(),
+            attempts: u32::try_from(export.attempts.len()).unwrap_or(u32::MAX),
+            lessons_read: u32::try_from(export.lessons.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Import a JSON export (attempts already present are skipped; one transaction).
+    pub async fn import_from(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<crate::ImportSummary, AppError> {
+        let text = std::fs::read_to_string(path).map_err(|e| AppError::File {
+            action: "read",
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let export: crate::Export = serde_json::from_str(&text).map_err(|e| AppError::File {
+            action: "import",
+            path: path.to_path_buf(),
+            message: format!(
+                "not a CKS Lab export (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        })?;
+        self.import(&export).await
+    }
+}

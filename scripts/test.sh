@@ -34,7 +34,7 @@ cargo test --workspace --locked --doc
 
 echo "== desktop app end to end: the real binary in a real WebKitGTK window (Xvfb + tauri-driver)"
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked --quiet
-CKSLAB_E2E_REQUIRED="${CKSLAB_E2E_REQUIRED:-1}" python3 tests/e2e/desktop_e2e.py "${CARGO_TARGET_DIR:-$root/target}/debug/ckslab-desktop"
+CKSLAB_E2E_REQUIRED="${CKSLAB_E2E_REQUIRED:-1}" python3 tests/e2e/desktop_e2e.py "${CARGO_TARGET_DIR:-$root/target}/debug/ckslab-desktop" "${CARGO_TARGET_DIR:-$root/target}/debug/real-api-plane"
 
 echo "== labs (the CLI, as an author runs it)"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/ckslab"

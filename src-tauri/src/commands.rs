@@ -9,7 +9,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cks_app::dto;
 use cks_app::terminal::{TerminalEvent, TerminalTarget, Terminals};
-use serde::Serialize;
 use tauri::ipc::Channel;
 
 /// The app, its terminals and author-view watches, shared by every command.
@@ -40,46 +39,16 @@ impl State {
     }
 }
 
-/// What the UI gets when a command fails: a stable code and a readable message.
-#[derive(Debug, Serialize)]
-pub(crate) struct CommandError {
-    pub(crate) code: String,
-    pub(crate) message: String,
-}
-
-impl From<cks_app::AppError> for CommandError {
-    fn from(e: cks_app::AppError) -> Self {
-        let mut message = e.to_string();
-        for p in e.problems().iter().take(10) {
-            message.push_str(&format!("\n• {p}"));
-        }
-        CommandError {
-            code: e.code().to_owned(),
-            message,
-        }
-    }
-}
+use cks_app::dto::{
+    AppInfo, AuthorMessage, CommandError, ProgressEvent, ResetView, TerminalMessage,
+    TerminalOpened, WatchStarted,
+};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AppInfo {
-    pub(crate) version: String,
-    pub(crate) data_dir: String,
-    pub(crate) labs_dir: String,
-    pub(crate) content_dir: String,
-}
-
 #[tauri::command]
 pub(crate) fn app_info(state: tauri::State<'_, State>) -> AppInfo {
-    let c = state.app.config();
-    AppInfo {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_dir: c.data_dir.display().to_string(),
-        labs_dir: c.labs_dir.display().to_string(),
-        content_dir: c.content_dir.display().to_string(),
-    }
+    state.app.app_info()
 }
 
 #[tauri::command]
@@ -163,13 +132,6 @@ pub(crate) async fn show_solution(
     Ok(state.app.solution_view(&id).await?)
 }
 
-/// One line of progress of a long operation.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub(crate) enum ProgressEvent {
-    Line { text: String },
-}
-
 fn line_sender(channel: Channel<ProgressEvent>) -> impl Fn(&str) + Send + Sync {
     move |text: &str| {
         // A closed window drops the channel; the operation still finishes cleanly.
@@ -224,9 +186,11 @@ pub(crate) async fn lab_start(
 ) -> Result<dto::AttemptView> {
     let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| CommandError {
-            code: "bad-seed".into(),
-            message: format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            CommandError::new(
+                "bad-seed",
+                format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
+            )
         })?),
     };
     let cluster = state.app.own_cluster().await?;
@@ -248,12 +212,6 @@ pub(crate) async fn lab_grade(
     Ok(state.app.grade_attempt(&id, &cluster, None).await?)
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ResetView {
-    pub(crate) deleted: usize,
-}
-
 /// Delete everything the lab created on the cluster and restore node files.
 #[tauri::command]
 pub(crate) async fn lab_reset(
@@ -266,27 +224,9 @@ pub(crate) async fn lab_reset(
     send("deleting everything labelled with the lab");
     let deleted = state.app.reset_attempt(&id, &cluster, None).await?;
     send(&format!("deleted {deleted} object(s)"));
-    Ok(ResetView { deleted })
-}
-
-/// What a terminal session reports to its view.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub(crate) enum TerminalMessage {
-    /// Raw bytes, base64 (a `Vec<u8>` would travel as a JSON array of numbers).
-    Output {
-        data: String,
-    },
-    Exit {
-        code: Option<u32>,
-    },
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct TerminalOpened {
-    pub(crate) id: u32,
-    pub(crate) title: String,
+    Ok(ResetView {
+        deleted: u32::try_from(deleted).unwrap_or(u32::MAX),
+    })
 }
 
 #[tauri::command]
@@ -365,25 +305,8 @@ pub(crate) async fn author_check(path: String) -> Result<cks_app::AuthorReport> 
     let path = std::path::PathBuf::from(path);
     tauri::async_runtime::spawn_blocking(move || cks_app::author_check(&path))
         .await
-        .map_err(|e| CommandError {
-            code: "internal".into(),
-            message: e.to_string(),
-        })?
+        .map_err(|e| CommandError::new("internal", e.to_string()))?
         .map_err(Into::into)
-}
-
-/// A watch's reports: a fresh check after each burst of changes, or why it failed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub(crate) enum AuthorMessage {
-    Report { report: cks_app::AuthorReport },
-    Error { message: String },
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct WatchStarted {
-    pub(crate) watch_id: u32,
 }
 
 #[tauri::command]
@@ -415,8 +338,10 @@ pub(crate) fn author_unwatch(state: tauri::State<'_, State>, watch_id: u32) -> R
         .unwrap_or_else(PoisonError::into_inner)
         .remove(&watch_id)
         .map(drop)
-        .ok_or_else(|| CommandError {
-            code: "watch-not-found".into(),
-            message: format!("no watch {watch_id} (it was already stopped)"),
+        .ok_or_else(|| {
+            CommandError::new(
+                "watch-not-found",
+                format!("no watch {watch_id} (it was already stopped)"),
+            )
         })
 }

@@ -31,7 +31,7 @@ pub struct StartReport {
 }
 
 /// The app's own cluster, as the settings and the lab workspace show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterStatus {
     pub name: String,

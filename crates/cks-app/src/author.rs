@@ -17,7 +17,7 @@ use crate::dto::FixtureRole;
 const SETTLE: Duration = Duration::from_millis(200);
 
 /// Every lab under a folder, checked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorReport {
     pub path: String,
@@ -27,7 +27,7 @@ pub struct AuthorReport {
 }
 
 /// One lab folder, checked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorLab {
     pub dir: String,
@@ -41,14 +41,14 @@ pub struct AuthorLab {
     pub task_html: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SelfTestView {
     pub passed: bool,
     pub fixtures: Vec<FixtureView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FixtureView {
     /// Inside the lab folder, e.g. `fixtures/broken`.

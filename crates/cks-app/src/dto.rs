@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::{App, AppError, LabDetail, StartReport, markdown_to_safe_html};
 
 /// The role of one of a lab's fixture snapshots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub enum FixtureRole {
     Broken,
@@ -32,7 +32,7 @@ impl From<FixtureKind> for FixtureRole {
 }
 
 /// A snapshot folder of the lab and what it represents.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FixtureRef {
     /// Path inside the lab folder, e.g. `fixtures/broken`.
@@ -41,7 +41,7 @@ pub struct FixtureRef {
 }
 
 /// A lab to work on: its detail plus the task as sanitized HTML and its fixtures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabView {
     #[serde(flatten)]
@@ -51,7 +51,7 @@ pub struct LabView {
 }
 
 /// A revealed hint, as sanitized HTML.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HintView {
     pub number: u32,
@@ -62,14 +62,14 @@ pub struct HintView {
 }
 
 /// The solution explanation, as sanitized HTML.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SolutionView {
     pub html: String,
 }
 
 /// An attempt on the cluster, with its task rendered for its params.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptView {
     pub lab_id: String,
@@ -99,7 +99,7 @@ impl From<StartReport> for AttemptView {
 }
 
 /// What an export wrote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportSummary {
     pub path: String,
@@ -107,7 +107,109 @@ pub struct ExportSummary {
     pub lessons_read: u32,
 }
 
+/// What the webview gets when a command fails: a stable code and a readable message (the
+/// problems behind it, when there is a list, one per line).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandError {
+    pub code: String,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        CommandError {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<AppError> for CommandError {
+    fn from(e: AppError) -> Self {
+        let mut message = e.to_string();
+        for p in e.problems().iter().take(10) {
+            message.push_str(&format!("\n• {p}"));
+        }
+        CommandError {
+            code: e.code().to_owned(),
+            message,
+        }
+    }
+}
+
+/// The app's version and folders.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub labs_dir: String,
+    pub content_dir: String,
+}
+
+/// One line of progress of a long operation (cluster create, lab start, reset).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ProgressEvent {
+    Line { text: String },
+}
+
+/// What a terminal session reports to its view.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum TerminalMessage {
+    /// Raw bytes, base64 (a `Vec<u8>` would travel as a JSON array of numbers).
+    Output {
+        data: String,
+    },
+    Exit {
+        code: Option<u32>,
+    },
+}
+
+/// A terminal that opened.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalOpened {
+    pub id: u32,
+    pub title: String,
+}
+
+/// What a reset deleted.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetView {
+    pub deleted: u32,
+}
+
+/// A watch's reports: a fresh check after each burst of changes, or why checking failed.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AuthorMessage {
+    Report { report: crate::AuthorReport },
+    Error { message: String },
+}
+
+/// A watch that started.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchStarted {
+    pub watch_id: u32,
+}
+
 impl App {
+    /// The app's version and folders.
+    pub fn app_info(&self) -> AppInfo {
+        let c = self.config();
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            data_dir: c.data_dir.display().to_string(),
+            labs_dir: c.labs_dir.display().to_string(),
+            content_dir: c.content_dir.display().to_string(),
+        }
+    }
+
     /// The lab workspace's view of a lab.
     pub fn lab_view(&self, id: &str) -> Result<LabView, AppError> {
         let detail = self.show_lab(id)?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{App, AppError};
 
 /// A lesson in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LessonSummary {
     pub id: String,
@@ -17,11 +17,12 @@ pub struct LessonSummary {
     pub minutes: u32,
     pub words: usize,
     /// `read`, `started` or `new`.
+    #[ts(type = "\"read\" | \"started\" | \"new\"")]
     pub status: String,
 }
 
 /// A lesson to read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LessonView {
     #[serde(flatten)]

@@ -105,7 +105,7 @@ impl AppConfig {
 }
 
 /// A lab in a list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabSummary {
     pub id: String,
@@ -118,11 +118,12 @@ pub struct LabSummary {
     pub checks: usize,
     /// Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub unavailable: Option<String>,
 }
 
 /// A lab folder that failed to load, with its problems.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabFailure {
     pub dir: PathBuf,
@@ -130,7 +131,7 @@ pub struct LabFailure {
 }
 
 /// All labs of the labs folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabList {
     pub labs: Vec<LabSummary>,
@@ -138,7 +139,7 @@ pub struct LabList {
 }
 
 /// One lab in detail, rendered with sample params (seed 0).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LabDetail {
     #[serde(flatten)]
@@ -151,7 +152,7 @@ pub struct LabDetail {
     pub check_list: Vec<CheckInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckInfo {
     pub id: String,
@@ -170,7 +171,7 @@ pub struct LintResult {
 }
 
 /// A graded snapshot, as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct GradeReport {
     pub lab_id: String,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::LabSummary;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CompetencyProgress {
     pub id: String,
@@ -24,7 +24,7 @@ pub struct CompetencyProgress {
     pub score: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DomainProgress {
     pub id: String,
@@ -34,7 +34,7 @@ pub struct DomainProgress {
     pub competencies: Vec<CompetencyProgress>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgressReport {
     pub domains: Vec<DomainProgress>,

@@ -24,7 +24,7 @@ const COALESCE: Duration = Duration::from_millis(16);
 const CHUNK: usize = 4096;
 
 /// What a terminal runs: a shell on this machine, or a shell inside a node container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum TerminalTarget {
     Local,

@@ -13,6 +13,7 @@ mod engine;
 pub mod netpol;
 pub mod nodefile;
 mod outcome;
+pub mod play;
 pub mod pss;
 pub mod rbac;
 pub mod select;

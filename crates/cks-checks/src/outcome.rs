@@ -7,6 +7,7 @@ use crate::snapshot::ObjectRef;
 /// Pass, fail, or error (the check could not be evaluated: missing input, bad data). An error is
 /// never a pass and scores nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -38,21 +39,28 @@ impl std::str::FromStr for Status {
 
 /// One concrete problem: which object/container/file, what was expected and what was found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub object: Option<ObjectRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub container: Option<String>,
     /// `node:path` for node files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub file: Option<String>,
     /// A short name for the rule that failed (PSA check id, flag name, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub expected: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub found: Option<String>,
     pub message: String,
 }
@@ -120,6 +128,7 @@ impl std::fmt::Display for Finding {
 
 /// The graded result of one check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub check_id: String,
@@ -130,8 +139,10 @@ pub struct Outcome {
     pub message: String,
     /// Every concrete problem (empty on pass).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Finding>>", optional))]
     pub findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub doc: Option<String>,
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// One tool.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {
     pub name: String,
@@ -18,6 +19,7 @@ pub struct Tool {
 
 /// The report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Doctor {
     pub tools: Vec<Tool>,

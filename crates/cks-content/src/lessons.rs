@@ -26,10 +26,12 @@ pub enum LessonKind {
 /// A self-check question. With `choices`, `answer` is one of them verbatim; without, it is a
 /// short answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct QuizQuestion {
     pub question: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     pub choices: Vec<String>,
     pub answer: String,
     pub explanation: String,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// One competency, e.g. `mv.pod-security-standards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Competency {
     pub id: String,
@@ -21,6 +22,7 @@ pub struct Competency {
 
 /// One domain with its exam weight in percent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Domain {
     pub id: String,
@@ -31,6 +33,7 @@ pub struct Domain {
 
 /// The whole curriculum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Curriculum {
     pub version: String,

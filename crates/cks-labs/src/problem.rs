@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// One problem in a lab. Lint collects all of them before reporting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     pub file: PathBuf,
@@ -18,6 +19,7 @@ pub struct Problem {
     pub message: String,
     /// What was expected, or how to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub help: Option<String>,
 }
 

@@ -33,6 +33,7 @@ pub struct Export {
 
 /// What an import added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
     pub attempts_added: u32,

@@ -87,6 +87,7 @@ pub struct Attempt {
 
 /// One stored per-check result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
     pub check_id: String,
@@ -102,6 +103,7 @@ pub struct CheckResult {
 
 /// One stored grade.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Grade {
     pub id: i64,
@@ -116,6 +118,7 @@ pub struct Grade {
 
 /// Progress on one lab, over all attempts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LabProgress {
     pub lab_id: String,

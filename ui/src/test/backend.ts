@@ -68,6 +68,7 @@ export const fixtures = {
     exists: false,
     reachable: false,
     registered: false,
+    version: null,
     kubeconfig: "/home/learner/.local/share/ckslab/kubeconfig",
     nodes: [],
     message: "no cluster named cks yet: create it in Settings",
@@ -79,6 +80,7 @@ export const fixtures = {
     exists: true,
     reachable: true,
     registered: true,
+    version: "v1.34.0",
     kubeconfig: "/home/learner/.local/share/ckslab/kubeconfig",
     nodes: ["cks-control-plane", "cks-worker"],
     message: null,
@@ -91,7 +93,6 @@ export const fixtures = {
     params: { namespace: "payments-k3x" },
     taskHtml: "<h1>Restrict who can reach the database</h1>\n<p>In namespace <strong><code>payments-k3x</code></strong>, allow only the web pods.</p>\n",
     startedAt: "2026-11-27T07:30:00Z",
-    source: "cluster",
     log: ["namespace/payments-k3x created", "deployment.apps/db created"],
   },
   /** `author_check` of a folder with one good lab and one broken one. */

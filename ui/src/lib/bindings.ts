@@ -1,0 +1,254 @@
+// Generated from the Rust DTOs by crates/cks-app/tests/ts_bindings.rs: do not edit.
+// Regenerate with `UPDATE_BINDINGS=1 cargo test -p cks-app --test ts_bindings`.
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type Curriculum = { version: string, domains: Array<Domain>, };
+
+export type Domain = { id: string, title: string, weight: number, competencies: Array<Competency>, };
+
+export type Competency = { id: string, title: string, };
+
+export type LessonSummary = { id: string, title: string, domain: string, kind: string, competencies: Array<string>, minutes: number, words: number, 
+/**
+ * `read`, `started` or `new`.
+ */
+status: "read" | "started" | "new", };
+
+export type LessonView = { objectives: Array<string>, prerequisites: Array<string>, docs: Array<string>, 
+/**
+ * Labs that practise the lesson, with whether they exist yet.
+ */
+labs: Array<[string, boolean]>, quiz: Array<QuizQuestion>, 
+/**
+ * Sanitized HTML (safe for a webview).
+ */
+html: string, 
+/**
+ * Plain text for a terminal (control characters removed).
+ */
+text: string, id: string, title: string, domain: string, kind: string, competencies: Array<string>, minutes: number, words: number, 
+/**
+ * `read`, `started` or `new`.
+ */
+status: "read" | "started" | "new", };
+
+export type QuizQuestion = { question: string, choices?: Array<string>, answer: string, explanation: string, };
+
+export type LabSummary = { id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
+/**
+ * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
+ */
+unavailable?: string, };
+
+export type Problem = { file: string, 
+/**
+ * 1-based; 0 when the problem concerns the whole file.
+ */
+line: number, 
+/**
+ * 1-based; 0 when unknown.
+ */
+column: number, 
+/**
+ * Field path such as `checks[2].object.expr`; empty for the whole file.
+ */
+field: string, message: string, 
+/**
+ * What was expected, or how to fix it.
+ */
+help?: string, };
+
+export type LabFailure = { dir: string, problems: Array<Problem>, };
+
+export type LabList = { labs: Array<LabSummary>, invalid: Array<LabFailure>, };
+
+export type CheckInfo = { id: string, points: number, kind: string, description: string | null, };
+
+export type LabDetail = { contentHash: string, sampleParams: { [key in string]: JsonValue }, taskMarkdown: string, hintCount: number, hintCost: number, checkList: Array<CheckInfo>, id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
+/**
+ * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
+ */
+unavailable?: string, };
+
+export type FixtureRole = "broken" | "solved" | "alsoCorrect" | "bypass";
+
+export type FixtureRef = { 
+/**
+ * Path inside the lab folder, e.g. `fixtures/broken`.
+ */
+path: string, kind: FixtureRole, };
+
+export type LabView = { taskHtml: string, fixtures: Array<FixtureRef>, contentHash: string, sampleParams: { [key in string]: JsonValue }, taskMarkdown: string, hintCount: number, hintCost: number, checkList: Array<CheckInfo>, id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
+/**
+ * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
+ */
+unavailable?: string, };
+
+export type HintView = { number: number, of: number, html: string, 
+/**
+ * Points deducted so far on this attempt.
+ */
+totalPenalty: number, };
+
+export type SolutionView = { html: string, };
+
+export type Status = "pass" | "fail" | "error";
+
+export type ObjectRef = { kind: string, namespace?: string, name: string, };
+
+export type Finding = { object?: ObjectRef, container?: string, 
+/**
+ * `node:path` for node files.
+ */
+file?: string, 
+/**
+ * A short name for the rule that failed (PSA check id, flag name, …).
+ */
+rule?: string, expected?: string, found?: string, message: string, };
+
+export type Outcome = { checkId: string, status: Status, pointsAwarded: number, pointsPossible: number, 
+/**
+ * One-line summary.
+ */
+message: string, 
+/**
+ * Every concrete problem (empty on pass).
+ */
+findings?: Array<Finding>, doc?: string, };
+
+export type CheckResult = { checkId: string, status: Status, pointsAwarded: number, pointsPossible: number, message: string, findings: Array<Finding>, doc: string | null, };
+
+export type Grade = { id: number, attemptId: number, gradedAt: string, pointsAwarded: number, pointsPossible: number, hintPenalty: number, passed: boolean, checks: Array<CheckResult>, };
+
+export type GradeReport = { labId: string, title: string, attemptId: number, seed: number, params: { [key in string]: JsonValue }, grade: Grade, outcomes: Array<Outcome>, guardFailed: boolean, };
+
+export type CompetencyProgress = { id: string, title: string, labs: number, attempted: number, passed: number, 
+/**
+ * 0..=1, see the module docs.
+ */
+score: number, };
+
+export type DomainProgress = { id: string, title: string, weight: number, score: number, competencies: Array<CompetencyProgress>, };
+
+export type LabProgress = { labId: string, attempts: number, grades: number, 
+/**
+ * Best score of any grade, as a fraction 0..=1.
+ */
+bestRatio: number, passed: boolean, lastGradedAt: string | null, };
+
+export type ProgressReport = { domains: Array<DomainProgress>, labs: Array<LabProgress>, 
+/**
+ * Weighted by the exam's domain weights, 0..=1.
+ */
+overall: number, };
+
+export type Tool = { name: string, version: string | null, 
+/**
+ * How to get it when missing.
+ */
+install: string, };
+
+export type Doctor = { tools: Array<Tool>, 
+/**
+ * `docker` or `podman`, whichever answers (docker first).
+ */
+engine: string | null, apparmor: boolean, btf: boolean, cgroupV2: boolean, arch: string, };
+
+export type AppInfo = { version: string, dataDir: string, labsDir: string, contentDir: string, };
+
+export type CommandError = { code: string, message: string, };
+
+export type ProgressEvent = { "kind": "line", text: string, };
+
+export type ClusterStatus = { name: string, 
+/**
+ * `docker` or `podman`, when one answers.
+ */
+engine: string | null, 
+/**
+ * kind knows the cluster, or a kubeconfig for it exists.
+ */
+exists: boolean, 
+/**
+ * Its API server answered.
+ */
+reachable: boolean, 
+/**
+ * Labs may change it.
+ */
+registered: boolean, 
+/**
+ * The API server's version, when it answered.
+ */
+version: string | null, kubeconfig: string, 
+/**
+ * Node containers a node shell can enter.
+ */
+nodes: Array<string>, 
+/**
+ * Why it is not usable and what to do.
+ */
+message: string | null, };
+
+export type AttemptView = { labId: string, attemptId: number, 
+/**
+ * Decimal: replays the attempt's params with `ckslab start --seed`.
+ */
+seed: string, params: { [key in string]: JsonValue }, taskHtml: string, 
+/**
+ * RFC 3339.
+ */
+startedAt: string, 
+/**
+ * The setup's log (empty for an attempt started earlier).
+ */
+log: Array<string>, };
+
+export type ResetView = { deleted: number, };
+
+export type TerminalTarget = { "kind": "local" } | { "kind": "node", node: string, };
+
+export type TerminalMessage = { "kind": "output", data: string, } | { "kind": "exit", code: number | null, };
+
+export type TerminalOpened = { id: number, title: string, };
+
+export type ExportSummary = { path: string, attempts: number, lessonsRead: number, };
+
+export type ImportSummary = { attemptsAdded: number, attemptsSkipped: number, gradesAdded: number, };
+
+export type AuthorReport = { path: string, labs: Array<AuthorLab>, 
+/**
+ * RFC 3339.
+ */
+checkedAt: string, };
+
+export type AuthorLab = { dir: string, id: string | null, title: string | null, 
+/**
+ * Lint problems (empty when the lab loads).
+ */
+problems: Array<Problem>, 
+/**
+ * `None` when the lab does not load.
+ */
+selfTest: SelfTestView | null, 
+/**
+ * The task for sample params, sanitized.
+ */
+taskHtml: string | null, };
+
+export type SelfTestView = { passed: boolean, fixtures: Array<FixtureView>, };
+
+export type FixtureView = { 
+/**
+ * Inside the lab folder, e.g. `fixtures/broken`.
+ */
+path: string, kind: FixtureRole, passed: boolean, 
+/**
+ * What went wrong, empty when the fixture behaved as its kind demands.
+ */
+failures: Array<string>, score: number, of: number, };
+
+export type AuthorMessage = { "kind": "report", report: AuthorReport, } | { "kind": "error", message: string, };
+
+export type WatchStarted = { watchId: number, };

@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cks_app::dto;
+use cks_app::exam::{self, ExamChoice};
 use cks_app::terminal::{TerminalEvent, TerminalTarget, Terminals};
 use tauri::ipc::Channel;
 
@@ -344,4 +345,133 @@ pub(crate) fn author_unwatch(state: tauri::State<'_, State>, watch_id: u32) -> R
                 format!("no watch {watch_id} (it was already stopped)"),
             )
         })
+}
+
+/// Evaluate a playground request with the lab checks' own evaluators (never fails: problems
+/// are in the result).
+#[tauri::command]
+pub(crate) async fn play(request: cks_app::play::PlayRequest) -> Result<cks_app::play::PlayResult> {
+    tauri::async_runtime::spawn_blocking(move || cks_app::play::play(&request))
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))
+}
+
+#[tauri::command]
+pub(crate) fn play_examples() -> Vec<dto::PlayExample> {
+    dto::play_examples()
+}
+
+/// Check and record an answer to a lesson's self-check question.
+#[tauri::command]
+pub(crate) async fn answer_quiz(
+    state: tauri::State<'_, State>,
+    lesson_id: String,
+    index: u32,
+    answer: String,
+) -> Result<cks_app::QuizResult> {
+    Ok(state.app.answer_quiz(&lesson_id, index, &answer).await?)
+}
+
+fn exam_choice(
+    seed: Option<String>,
+    count: Option<u32>,
+    exam_id: Option<String>,
+) -> Result<ExamChoice> {
+    let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(text.parse::<u64>().map_err(|_| {
+            CommandError::new(
+                "bad-seed",
+                format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
+            )
+        })?),
+    };
+    Ok(ExamChoice {
+        exam_id: exam_id.filter(|s| !s.is_empty()),
+        seed,
+        count,
+    })
+}
+
+#[tauri::command]
+pub(crate) fn exam_files(state: tauri::State<'_, State>) -> Result<Vec<exam::ExamFile>> {
+    Ok(state.app.exam_files()?)
+}
+
+/// What an exam would hold (no cluster needed; conflicts are refused here).
+#[tauri::command]
+pub(crate) fn exam_plan(
+    state: tauri::State<'_, State>,
+    seed: Option<String>,
+    count: Option<u32>,
+    exam_id: Option<String>,
+) -> Result<exam::ExamPlan> {
+    Ok(state
+        .app
+        .plan_exam(&exam_choice(seed, count, exam_id)?, true)?)
+}
+
+/// Set every task up on the app's cluster and start the clock, streaming progress.
+#[tauri::command]
+pub(crate) async fn exam_start(
+    state: tauri::State<'_, State>,
+    seed: Option<String>,
+    count: Option<u32>,
+    exam_id: Option<String>,
+    on_event: Channel<ProgressEvent>,
+) -> Result<exam::ExamView> {
+    let choice = exam_choice(seed, count, exam_id)?;
+    let cluster = state.app.own_cluster().await?;
+    let send = line_sender(on_event);
+    Ok(state.app.start_exam(&choice, &cluster, &send).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn exam_current(state: tauri::State<'_, State>) -> Result<Option<exam::ExamView>> {
+    Ok(state.app.current_exam().await?)
+}
+
+#[tauri::command]
+pub(crate) async fn exam_flag(
+    state: tauri::State<'_, State>,
+    exam_id: i64,
+    position: u32,
+    flagged: bool,
+) -> Result<()> {
+    Ok(state.app.flag_exam_task(exam_id, position, flagged).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn exam_note(
+    state: tauri::State<'_, State>,
+    exam_id: i64,
+    position: u32,
+    notes: String,
+) -> Result<()> {
+    Ok(state.app.note_exam_task(exam_id, position, &notes).await?)
+}
+
+/// Grade every task now and store the report.
+#[tauri::command]
+pub(crate) async fn exam_submit(
+    state: tauri::State<'_, State>,
+    exam_id: i64,
+    on_event: Channel<ProgressEvent>,
+) -> Result<exam::ExamReport> {
+    let cluster = state.app.own_cluster().await?;
+    let send = line_sender(on_event);
+    Ok(state.app.submit_exam(exam_id, &cluster, &send).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn exam_report(
+    state: tauri::State<'_, State>,
+    exam_id: i64,
+) -> Result<exam::ExamReport> {
+    Ok(state.app.exam_report(exam_id).await?)
+}
+
+#[tauri::command]
+pub(crate) async fn exam_history(state: tauri::State<'_, State>) -> Result<Vec<exam::ExamSummary>> {
+    Ok(state.app.exam_history().await?)
 }

@@ -96,6 +96,18 @@ pub fn run() {
             commands::author_check,
             commands::author_watch,
             commands::author_unwatch,
+            commands::play,
+            commands::play_examples,
+            commands::answer_quiz,
+            commands::exam_files,
+            commands::exam_plan,
+            commands::exam_start,
+            commands::exam_current,
+            commands::exam_flag,
+            commands::exam_note,
+            commands::exam_submit,
+            commands::exam_report,
+            commands::exam_history,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -421,3 +421,171 @@ fn lint_renders_step_templates() {
         "{out}"
     );
 }
+
+#[test]
+fn play_evaluates_gatekeeper_vap_and_plain_rego_with_positions() {
+    let data = tempfile::tempdir().unwrap();
+    let examples = repo_root().join("crates/cks-app/src/play_examples");
+    let gk = examples.join("gatekeeper-required-labels.policy.yaml");
+    let objects = examples.join("gatekeeper-required-labels.input.yaml");
+    let o = run(
+        data.path(),
+        &[
+            "play",
+            "rego",
+            gk.to_str().unwrap(),
+            "--input",
+            objects.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("ALLOWED Namespace team-a"), "{t}");
+    assert!(t.contains("DENIED  Namespace team-b"), "{t}");
+    assert!(t.contains("missing labels"), "{t}");
+
+    let vap = examples.join("vap-replicas-limit.policy.yaml");
+    let deployments = examples.join("vap-replicas-limit.input.yaml");
+    let o = run(
+        data.path(),
+        &[
+            "--json",
+            "play",
+            "cel",
+            vap.to_str().unwrap(),
+            "--input",
+            deployments.to_str().unwrap(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["decisions"][0]["allowed"], true);
+    assert_eq!(v["decisions"][1]["allowed"], false);
+
+    // A compile error: its line and column, exit 1, nothing else breaks.
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("broken.rego");
+    std::fs::write(&broken, "package demo\n\nallow {\n  input.x ==\n}\n").unwrap();
+    let o = run(data.path(), &["play", "rego", broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("policy 3:7:"), "{}", text(&o));
+
+    let plain = examples.join("rego-plain.rego");
+    let input = examples.join("rego-plain.input.yaml");
+    let o = run(
+        data.path(),
+        &[
+            "play",
+            "rego",
+            plain.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--query",
+            "data.kubernetes.admission.allowed",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("undefined"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        data.path(),
+        &[
+            "--json",
+            "play",
+            "rego",
+            plain.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--query",
+            "data.kubernetes.admission.deny",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 2, "{v}");
+}
+
+#[test]
+fn exam_list_and_plan_need_no_cluster_and_start_needs_one() {
+    let data = tempfile::tempdir().unwrap();
+    let o = run(data.path(), &["exam", "list"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("three-domains"), "{}", text(&o));
+    let o = run(
+        data.path(),
+        &["--json", "exam", "plan", "--seed", "99", "--tasks", "15"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 15);
+    assert_eq!(v["seed"], "99");
+    let again = run(
+        data.path(),
+        &["--json", "exam", "plan", "--seed", "99", "--tasks", "15"],
+    );
+    assert_eq!(o.stdout, again.stdout, "a seed replays its exam");
+    let o = run(data.path(), &["exam", "start", "--exam", "three-domains"]);
+    assert_eq!(o.status.code(), Some(3), "no cluster: {}", text(&o));
+    let o = run(data.path(), &["exam", "status"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("no exam is running"), "{}", text(&o));
+}
+
+#[test]
+fn quiz_answers_are_checked_recorded_and_count_in_readiness() {
+    let data = tempfile::tempdir().unwrap();
+    let content = repo_root().join("content");
+    let content = content.to_str().unwrap();
+    let run = |data: &Path, args: &[&str]| {
+        let mut all = vec!["--content", content];
+        all.extend_from_slice(args);
+        run(data, &all)
+    };
+    let lesson = "host-iam-least-privilege";
+    // Short answer: case, spacing and a trailing full stop do not matter.
+    let o = run(
+        data.path(),
+        &[
+            "lessons",
+            "answer",
+            lesson,
+            "3",
+            "it is equivalent to  ROOT on the node.",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).starts_with("correct"), "{}", text(&o));
+    let o = run(
+        data.path(),
+        &[
+            "--json",
+            "lessons",
+            "answer",
+            lesson,
+            "2",
+            "/etc/kubernetes/admin.conf",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["correct"], false);
+    assert_eq!(v["expected"], "/etc/kubernetes/super-admin.conf");
+    let o = run(data.path(), &["lessons", "answer", lesson, "99", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("has no question"), "{}", text(&o));
+    // The lesson shows the verdicts, never the answers.
+    let o = run(data.path(), &["--json", "lessons", "show", lesson]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["quiz"][2]["answered"]["correct"], true);
+    assert_eq!(v["quiz"][1]["answered"]["correct"], false);
+    assert!(v["quiz"][0]["answered"].is_null());
+    assert!(
+        !String::from_utf8_lossy(&o.stdout)
+            .contains("\"answer\": \"/etc/kubernetes/super-admin.conf\"")
+    );
+    // Readiness counts the quiz.
+    let o = run(data.path(), &["--json", "progress"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let explanations = v["domains"].to_string();
+    assert!(explanations.contains("quiz 1/"), "{explanations}");
+}

@@ -218,3 +218,39 @@ fn terminals_get_the_apps_kubeconfig_and_only_its_own_nodes() {
         terms.close(id).unwrap();
     });
 }
+
+#[test]
+fn every_shipped_exam_plans_without_conflicts() {
+    let data = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let app = open_app(data.path()).await;
+        let files = app.exam_files().unwrap();
+        assert!(files.len() >= 2, "{files:?}");
+        for f in files {
+            let plan = app
+                .plan_exam(
+                    &cks_app::exam::ExamChoice {
+                        exam_id: Some(f.id.clone()),
+                        ..Default::default()
+                    },
+                    true,
+                )
+                .unwrap_or_else(|e| panic!("{}: {e}", f.id));
+            assert_eq!(plan.tasks.len(), f.tasks.len());
+        }
+        // A drawn exam replays from its seed.
+        let choice = cks_app::exam::ExamChoice {
+            seed: Some(12345),
+            count: Some(16),
+            ..Default::default()
+        };
+        let a = app.plan_exam(&choice, true).unwrap();
+        assert_eq!(a, app.plan_exam(&choice, true).unwrap());
+        assert_eq!(a.tasks.len(), 16);
+        // A cluster without nodes gets no node task.
+        let no_nodes = app.plan_exam(&choice, false).unwrap();
+        assert!(no_nodes.tasks.iter().all(|t| {
+            !["apiserver-harden-flags", "kubelet-harden-config"].contains(&t.lab_id.as_str())
+        }));
+    });
+}

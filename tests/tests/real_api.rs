@@ -594,3 +594,133 @@ fn the_desktop_flow_on_the_apps_own_cluster() {
         assert!(app.reset_attempt(lab, &owned, None).await.unwrap() >= 2);
     });
 }
+
+/// A three-task mock exam end to end on the real API server: plan, start (every task set up
+/// side by side), resume, flag and note, solve two, submit, and a report of 2 of 3 tasks with
+/// per-domain scores; nothing is graded before submit.
+#[test]
+fn a_three_task_exam_start_solve_two_submit_report() {
+    let Some(mut plane) = control_plane("a_three_task_exam_start_solve_two_submit_report") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let data = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    runtime.block_on(async {
+        let app = open_app(data.path(), &cks_tests::repo_root().join("labs")).await;
+        std::fs::copy(&plane.kubeconfig, app.own_kubeconfig()).unwrap();
+        let connection = app.connect(None, None).await.unwrap();
+        app.register_cluster(&connection, "realapi").unwrap();
+        let owned = app.own_cluster().await.unwrap();
+        let choice = cks_app::exam::ExamChoice {
+            exam_id: Some("three-domains".into()),
+            ..Default::default()
+        };
+        let plan = app.plan_exam(&choice, false).unwrap();
+        assert_eq!(plan.tasks.len(), 3);
+
+        let lines = std::sync::Mutex::new(Vec::<String>::new());
+        let view = app
+            .start_exam(&choice, &owned, &|l| {
+                lines.lock().unwrap().push(l.to_owned())
+            })
+            .await
+            .unwrap();
+        assert_eq!(view.tasks.len(), 3);
+        assert!(view.remaining_seconds > 29 * 60 && view.remaining_seconds <= 30 * 60);
+        assert!(
+            lines
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.starts_with("task 3/3"))
+        );
+        // Nothing graded before submit.
+        for t in &view.tasks {
+            assert!(app.store().grades(t.attempt_id).await.unwrap().is_empty());
+        }
+        // One exam at a time; the running one resumes.
+        assert_eq!(
+            app.start_exam(&choice, &owned, &|_| {})
+                .await
+                .unwrap_err()
+                .code(),
+            "exam-running"
+        );
+        let resumed = app.current_exam().await.unwrap().unwrap();
+        assert_eq!(resumed.exam_id, view.exam_id);
+        app.flag_exam_task(view.exam_id, 2, true).await.unwrap();
+        app.note_exam_task(view.exam_id, 2, "check the SA later")
+            .await
+            .unwrap();
+        let resumed = app.exam_view(view.exam_id).await.unwrap();
+        assert!(resumed.tasks[1].flagged && resumed.tasks[1].notes == "check the SA later");
+        assert_eq!(
+            app.flag_exam_task(view.exam_id, 9, true)
+                .await
+                .unwrap_err()
+                .code(),
+            "exam-task"
+        );
+
+        // Solve tasks 1 and 3 with their own params.
+        for t in [&view.tasks[0], &view.tasks[2]] {
+            let attempt = app.store().attempt(t.attempt_id).await.unwrap();
+            let params = attempt
+                .params
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            app.run_lab_steps(&t.lab_id, &owned, &params, true)
+                .await
+                .unwrap();
+        }
+        let report = app
+            .submit_exam(view.exam_id, &owned, &|_| {})
+            .await
+            .unwrap();
+        let passed: Vec<u32> = report
+            .tasks
+            .iter()
+            .filter(|t| t.passed)
+            .map(|t| t.position)
+            .collect();
+        assert_eq!(passed, vec![1, 3], "{report:#?}");
+        assert_eq!(report.domains.len(), 3);
+        for d in &report.domains {
+            let expected = if report
+                .tasks
+                .iter()
+                .find(|t| t.domain == d.id)
+                .unwrap()
+                .passed
+            {
+                100
+            } else {
+                0
+            };
+            assert_eq!(d.percent, expected, "{d:?}");
+        }
+        let failed = &report.tasks[1];
+        assert!(!failed.failed.is_empty() && failed.awarded == 0);
+        assert!(!failed.lessons.is_empty(), "links to its lessons");
+        assert_eq!(report.pass_mark, 67);
+        assert_eq!(report.passed, report.percent >= 67);
+        assert_eq!(
+            report.percent,
+            report.awarded * 100 / report.possible,
+            "{report:#?}"
+        );
+        // Stored: the report and the history survive, the exam is no longer running.
+        assert_eq!(app.exam_report(view.exam_id).await.unwrap(), report);
+        assert!(app.current_exam().await.unwrap().is_none());
+        let history = app.exam_history().await.unwrap();
+        assert_eq!(history[0].percent, Some(report.percent));
+        // Grades were recorded for each task's attempt.
+        for t in &view.tasks {
+            assert_eq!(app.store().grades(t.attempt_id).await.unwrap().len(), 1);
+        }
+    });
+}

@@ -30,6 +30,18 @@ describe("App shell", () => {
     expect(await screen.findByTestId("author-path")).toBeInTheDocument();
     expect(screen.getByTestId("nav-author")).toHaveAttribute("aria-current", "page");
 
+    await go("#/playground");
+    expect(await screen.findByTestId("play-evaluate")).toBeInTheDocument();
+    expect(screen.getByTestId("nav-playground")).toHaveAttribute("aria-current", "page");
+
+    await go("#/exam");
+    expect(await screen.findByTestId("exam-start")).toBeInTheDocument();
+    expect(screen.getByTestId("nav-exam")).toHaveAttribute("aria-current", "page");
+
+    await go("#/exam/3/report");
+    expect(await screen.findByTestId("exam-report-percent")).toHaveTextContent("43%");
+    expect(screen.getByTestId("nav-exam")).toHaveAttribute("aria-current", "page");
+
     await go("#/nowhere");
     expect(await screen.findByText("Page not found")).toBeInTheDocument();
   });

@@ -118,7 +118,7 @@ impl App {
         }
     }
 
-    fn nodes_for(&self, nodes: Option<Nodes>, needs: bool) -> Option<Nodes> {
+    pub(crate) fn nodes_for(&self, nodes: Option<Nodes>, needs: bool) -> Option<Nodes> {
         if needs {
             Some(nodes.unwrap_or_else(|| self.kind_nodes()))
         } else {
@@ -146,7 +146,7 @@ impl App {
             .ok_or_else(|| AppError::NoAttempt(lab_id.to_owned()))
     }
 
-    fn params_of(attempt: &cks_store::Attempt) -> BTreeMap<String, Json> {
+    pub(crate) fn params_of(attempt: &cks_store::Attempt) -> BTreeMap<String, Json> {
         attempt
             .params
             .as_object()
@@ -177,6 +177,20 @@ impl App {
         cluster: &OwnedCluster,
         nodes: Option<Nodes>,
         progress: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<StartReport, AppError> {
+        self.start_as(lab_id, seed, cluster, nodes, progress, Source::Cluster)
+            .await
+    }
+
+    /// Start an attempt recorded with `source` (`Exam` for a mock exam's tasks).
+    pub(crate) async fn start_as(
+        &self,
+        lab_id: &str,
+        seed: Option<u64>,
+        cluster: &OwnedCluster,
+        nodes: Option<Nodes>,
+        progress: &(dyn Fn(&str) + Send + Sync),
+        source: Source,
     ) -> Result<StartReport, AppError> {
         let loaded = self.lab(lab_id)?;
         let seed = seed.unwrap_or_else(crate::fresh_seed);
@@ -211,9 +225,7 @@ impl App {
             progress,
         )
         .await;
-        let attempt_id = self
-            .record_attempt(&loaded, seed, &params, Source::Cluster)
-            .await?;
+        let attempt_id = self.record_attempt(&loaded, seed, &params, source).await?;
         match outcome {
             Ok(log) => {
                 progress("ready");
@@ -347,8 +359,19 @@ impl App {
         cluster: &OwnedCluster,
         nodes: Option<Nodes>,
     ) -> Result<GradeReport, AppError> {
-        let loaded = self.lab(lab_id)?;
         let attempt = self.latest_attempt(lab_id).await?;
+        self.grade_recorded(attempt, cluster, nodes).await
+    }
+
+    /// Grade one recorded attempt (of any source) on the cluster and record the grade.
+    pub(crate) async fn grade_recorded(
+        &self,
+        attempt: cks_store::Attempt,
+        cluster: &OwnedCluster,
+        nodes: Option<Nodes>,
+    ) -> Result<GradeReport, AppError> {
+        let lab_id = attempt.lab_id.as_str();
+        let loaded = self.lab(lab_id)?;
         let params = Self::params_of(&attempt);
         let rendered = render_lab(&loaded, &params, lab_id)?;
         let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();

@@ -320,3 +320,76 @@ impl App {
         self.import(&export).await
     }
 }
+
+/// A ready-made playground exercise.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayExample {
+    pub id: String,
+    pub title: String,
+    pub mode: crate::play::PlayMode,
+    pub policy: String,
+    pub input: String,
+    pub query: Option<String>,
+}
+
+/// The playground's examples: the two classic admission exercises and plain Rego.
+pub fn play_examples() -> Vec<PlayExample> {
+    use crate::play::PlayMode;
+    vec![
+        PlayExample {
+            id: "gatekeeper-required-labels".into(),
+            title: "Gatekeeper: every Namespace needs an owner label".into(),
+            mode: PlayMode::Gatekeeper,
+            policy: include_str!("play_examples/gatekeeper-required-labels.policy.yaml").into(),
+            input: include_str!("play_examples/gatekeeper-required-labels.input.yaml").into(),
+            query: None,
+        },
+        PlayExample {
+            id: "vap-replicas-limit".into(),
+            title: "ValidatingAdmissionPolicy: at most 5 replicas".into(),
+            mode: PlayMode::Vap,
+            policy: include_str!("play_examples/vap-replicas-limit.policy.yaml").into(),
+            input: include_str!("play_examples/vap-replicas-limit.input.yaml").into(),
+            query: None,
+        },
+        PlayExample {
+            id: "rego-plain".into(),
+            title: "Plain Rego: an admission webhook's deny rules".into(),
+            mode: PlayMode::Rego,
+            policy: include_str!("play_examples/rego-plain.rego").into(),
+            input: include_str!("play_examples/rego-plain.input.yaml").into(),
+            query: Some("data.kubernetes.admission.deny".into()),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every example evaluates cleanly and decides something both ways.
+    #[test]
+    fn play_examples_evaluate_without_problems() {
+        for e in play_examples() {
+            let r = crate::play::play(&crate::play::PlayRequest {
+                mode: e.mode,
+                policy: e.policy.clone(),
+                input: e.input.clone(),
+                query: e.query.clone(),
+                operation: None,
+            });
+            assert!(r.problems.is_empty(), "{}: {:?}", e.id, r.problems);
+            match e.mode {
+                crate::play::PlayMode::Rego => {
+                    let denials = r.value.unwrap();
+                    assert_eq!(denials.as_array().unwrap().len(), 2, "{}", e.id);
+                }
+                _ => {
+                    assert!(r.decisions.iter().any(|d| d.allowed), "{}", e.id);
+                    assert!(r.decisions.iter().any(|d| !d.allowed), "{}", e.id);
+                }
+            }
+        }
+    }
+}

@@ -50,6 +50,22 @@ pub enum AppError {
         fixture: String,
         known: String,
     },
+    #[error("lesson {lesson:?} has no question {index} (it has {count}, numbered from 0)")]
+    QuizQuestion {
+        lesson: String,
+        index: u32,
+        count: usize,
+    },
+    #[error("no exam {0:?} (fixed exams live in exams/*.yaml; `ckslab exam list`)")]
+    ExamNotFound(String),
+    #[error("this exam cannot run:\n{}", .0.join("\n"))]
+    ExamConflict(Vec<String>),
+    #[error("exam {0} is still running: submit it first (`ckslab exam submit`)")]
+    ExamRunning(i64),
+    #[error("exam {exam_id} has no running task {position}")]
+    ExamTask { exam_id: i64, position: u32 },
+    #[error("exam {0} has not been submitted yet")]
+    ExamNotSubmitted(i64),
     #[error(transparent)]
     Terminal(#[from] crate::terminal::TerminalError),
     #[error("cannot watch {path}: {message}")]
@@ -87,6 +103,12 @@ impl AppError {
             AppError::Terminal(crate::terminal::TerminalError::NotFound(_)) => "terminal-not-found",
             AppError::Terminal(_) => "terminal",
             AppError::Watch { .. } => "watch",
+            AppError::ExamNotFound(_) => "exam-not-found",
+            AppError::QuizQuestion { .. } => "quiz-question",
+            AppError::ExamConflict(_) => "exam-conflict",
+            AppError::ExamRunning(_) => "exam-running",
+            AppError::ExamTask { .. } => "exam-task",
+            AppError::ExamNotSubmitted(_) => "exam-not-submitted",
             AppError::FixtureNotFound { .. } => "fixture-not-found",
             AppError::File { .. } => "file",
         }

@@ -32,14 +32,133 @@ pub struct LessonView {
     pub docs: Vec<String>,
     /// Labs that practise the lesson, with whether they exist yet.
     pub labs: Vec<(String, bool)>,
-    pub quiz: Vec<cks_content::lessons::QuizQuestion>,
+    /// Self-check questions, without their answers (checked by [`App::answer_quiz`]).
+    pub quiz: Vec<QuizView>,
     /// Sanitized HTML (safe for a webview).
     pub html: String,
     /// Plain text for a terminal (control characters removed).
     pub text: String,
 }
 
+/// A self-check question as the reader sees it: no answer until one is given.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuizView {
+    /// 0-based.
+    pub index: u32,
+    pub question: String,
+    /// Empty for a short-answer question.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub choices: Vec<String>,
+    /// The learner's latest answer.
+    pub answered: Option<QuizAnswered>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuizAnswered {
+    pub answer: String,
+    pub correct: bool,
+}
+
+/// The verdict on an answer.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuizResult {
+    pub correct: bool,
+    pub expected: String,
+    pub explanation: String,
+}
+
+/// A short answer matches when it is the expected one up to case, spacing, quotes and
+/// backticks, and a trailing full stop.
+pub(crate) fn short_answer_matches(given: &str, expected: &str) -> bool {
+    let norm = |s: &str| {
+        s.trim()
+            .trim_end_matches('.')
+            .chars()
+            .filter(|c| !matches!(c, '`' | '"' | '\''))
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    !norm(given).is_empty() && norm(given) == norm(expected)
+}
+
 impl App {
+    /// Check and record an answer to a lesson's self-check question.
+    pub async fn answer_quiz(
+        &self,
+        lesson_id: &str,
+        index: u32,
+        answer: &str,
+    ) -> Result<QuizResult, AppError> {
+        let library = self.library()?;
+        let lesson = library
+            .get(lesson_id)
+            .ok_or_else(|| AppError::LessonNotFound(lesson_id.to_owned()))?;
+        let question =
+            lesson
+                .meta
+                .quiz
+                .get(index as usize)
+                .ok_or_else(|| AppError::QuizQuestion {
+                    lesson: lesson_id.to_owned(),
+                    index,
+                    count: lesson.meta.quiz.len(),
+                })?;
+        let correct = if question.choices.is_empty() {
+            short_answer_matches(answer, &question.answer)
+        } else {
+            answer.trim() == question.answer.trim()
+        };
+        self.store
+            .record_quiz_answer(lesson_id, index, answer, correct)
+            .await?;
+        Ok(QuizResult {
+            correct,
+            expected: question.answer.clone(),
+            explanation: question.explanation.clone(),
+        })
+    }
+
+    /// What readiness is computed from: every grade, and per lesson its quiz and reading.
+    pub(crate) async fn evidence(&self) -> Result<crate::progress::Evidence, AppError> {
+        let grades = self.store.grade_history().await?;
+        let statuses: std::collections::BTreeMap<String, String> =
+            self.store.lesson_statuses().await?.into_iter().collect();
+        let quiz: std::collections::BTreeMap<String, u32> = self
+            .store
+            .quiz_summary()
+            .await?
+            .into_iter()
+            .map(|(lesson, _, correct)| (lesson, correct))
+            .collect();
+        // Lessons that do not load leave readiness without them rather than failing it.
+        let lessons = match self.library() {
+            Ok(library) => library
+                .lessons()
+                .iter()
+                .map(|l| crate::progress::LessonEvidence {
+                    id: l.meta.id.clone(),
+                    competencies: l.meta.competencies.clone(),
+                    questions: u32::try_from(l.meta.quiz.len()).unwrap_or(0),
+                    correct: quiz.get(&l.meta.id).copied().unwrap_or(0),
+                    read: statuses.get(&l.meta.id).is_some_and(|s| s == "read"),
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(crate::progress::Evidence {
+            grades,
+            lessons,
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+        })
+    }
+
     fn library(&self) -> Result<LessonLibrary, AppError> {
         LessonLibrary::load(&self.config.content_dir).map_err(|problems| AppError::LessonsInvalid {
             dir: self.config.content_dir.clone(),
@@ -137,7 +256,29 @@ impl App {
                 .iter()
                 .map(|l| (l.clone(), lab_title(l).is_some()))
                 .collect(),
-            quiz: lesson.meta.quiz.clone(),
+            quiz: {
+                let answered = self.store.latest_quiz_answers(id).await?;
+                lesson
+                    .meta
+                    .quiz
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| {
+                        let index = u32::try_from(i).unwrap_or(u32::MAX);
+                        QuizView {
+                            index,
+                            question: q.question.clone(),
+                            choices: q.choices.clone(),
+                            answered: answered.iter().find(|a| a.0 == index).map(|a| {
+                                QuizAnswered {
+                                    answer: a.1.clone(),
+                                    correct: a.2,
+                                }
+                            }),
+                        }
+                    })
+                    .collect()
+            },
             html,
             text,
         })

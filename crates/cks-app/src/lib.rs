@@ -8,8 +8,9 @@ mod attempts;
 mod author;
 pub mod dto;
 mod error;
+pub mod exam;
 mod lessons;
-mod progress;
+pub mod progress;
 pub mod terminal;
 mod verify;
 
@@ -26,6 +27,7 @@ pub use attempts::{CLUSTER_NAME, ClusterStatus, HintReport, StartReport};
 pub use author::{
     AuthorLab, AuthorReport, AuthorWatch, FixtureView, SelfTestView, author_check, author_watch,
 };
+pub use cks_checks::play;
 pub use cks_checks::{Finding, Outcome, Status};
 pub use cks_cluster::{ClusterError, ClusterIdentity, Connection, OwnedCluster, Registry};
 pub use cks_cluster::{Doctor, Tool};
@@ -35,8 +37,8 @@ pub use cks_labs::Problem;
 pub use cks_labs::selftest::{FixtureKind, FixtureResult, SelfTest};
 pub use cks_store::{Export, Grade, ImportSummary};
 pub use error::AppError;
-pub use lessons::{LessonSummary, LessonView};
-pub use progress::{CompetencyProgress, DomainProgress, ProgressReport};
+pub use lessons::{LessonSummary, LessonView, QuizAnswered, QuizResult, QuizView};
+pub use progress::{CompetencyProgress, DomainProgress, ProgressReport, Suggestion};
 pub use verify::{Nodes, VerifyPhase, VerifyReport};
 
 /// Where the app keeps its data and finds its labs.
@@ -505,7 +507,8 @@ impl App {
     pub async fn progress(&self) -> Result<ProgressReport, AppError> {
         let labs = self.list_labs(None)?;
         let lab_progress = self.store.lab_progress().await?;
-        Ok(progress::report(&labs.labs, &lab_progress))
+        let evidence = self.evidence().await?;
+        Ok(progress::report(&labs.labs, &lab_progress, &evidence))
     }
 
     pub async fn export(&self) -> Result<Export, AppError> {

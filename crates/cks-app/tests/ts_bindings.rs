@@ -36,6 +36,11 @@ fn render() -> String {
         TerminalTarget, TerminalMessage, TerminalOpened,
         ExportSummary, ImportSummary,
         AuthorReport, AuthorLab, SelfTestView, FixtureView, AuthorMessage, WatchStarted,
+        QuizView, QuizAnswered, QuizResult, Suggestion,
+        play::PlayMode, play::PlayRequest, play::PlayProblem, play::PlayDecision,
+        play::PlayResult, PlayExample,
+        exam::ExamFile, exam::ExamPlan, exam::ExamPlanTask, exam::ExamView, exam::ExamTaskView,
+        exam::ExamReport, exam::ExamDomainScore, exam::ExamTaskResult, exam::ExamSummary,
     ];
     let mut out = String::from(
         "// Generated from the Rust DTOs by crates/cks-app/tests/ts_bindings.rs: do not edit.\n\

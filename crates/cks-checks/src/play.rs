@@ -74,7 +74,7 @@ pub struct PlayResult {
     pub decisions: Vec<PlayDecision>,
     /// Constraints or bindings in force.
     pub in_force: u32,
-    /// Rego mode: the query's value (`null` when it is undefined).
+    /// Rego mode: the query's value; absent when it is undefined (Rego's "no result").
     #[cfg_attr(feature = "ts", ts(optional))]
     pub value: Option<Json>,
 }
@@ -312,10 +312,7 @@ fn play_rego(request: &PlayRequest) -> PlayResult {
                 .first()
                 .and_then(|r| r.expressions.first())
                 .map(|e| e.value.clone());
-            result.value = Some(match value {
-                Some(v) => serde_json::to_value(&v).unwrap_or(Json::Null),
-                None => Json::Null,
-            });
+            result.value = value.and_then(|v| serde_json::to_value(&v).ok());
         }
         Err(e) => {
             let message = format!("{query}: {e}");

@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok; 1 graded but not passed, or problems found; 2 usage error; 3 environment
 //! (database or folders unusable).
 
+mod practice;
 mod render;
 
 use std::io::Read;
@@ -89,6 +90,13 @@ enum Command {
     },
     /// Read progress exported by `ckslab export` (a file, or - for stdin).
     Import { file: PathBuf },
+    /// Timed mock exams: tasks drawn by domain weight (or a fixed set), graded on submit.
+    #[command(subcommand)]
+    Exam(practice::ExamCommand),
+    /// The policy playground: evaluate Rego (Gatekeeper) or CEL (ValidatingAdmissionPolicy)
+    /// offline, with the same evaluators as the lab checks.
+    #[command(subcommand)]
+    Play(practice::PlayCommand),
 }
 
 /// Which cluster: the app's own (default) or a registered kubeconfig context.
@@ -145,6 +153,12 @@ enum LessonsCommand {
     Search {
         #[arg(required = true)]
         query: Vec<String>,
+    },
+    /// Answer a lesson's self-check question (numbered from 1, as `lessons show` prints them).
+    Answer {
+        id: String,
+        number: u32,
+        answer: String,
     },
 }
 
@@ -351,6 +365,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let view = app.show_lesson(id, true).await.map_err(fail)?;
             Ok(out.lesson(&view, *html))
         }
+        Command::Lessons(LessonsCommand::Answer { id, number, answer }) => {
+            let app = open(&cli).await?;
+            practice::answer(&app, id, *number, answer, json)
+                .await
+                .map_err(fail)
+        }
+        Command::Exam(command) => {
+            let app = open(&cli).await?;
+            practice::exam(&app, command, json).await.map_err(fail)
+        }
+        Command::Play(command) => practice::play(command, json).map_err(fail),
         Command::Lessons(LessonsCommand::Search { query }) => {
             let app = open(&cli).await?;
             let hits = app.search_lessons(&query.join(" ")).map_err(fail)?;
@@ -503,17 +528,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Start { lab, seed, target } => {
             let app = open(&cli).await?;
             let owned = owned_cluster(&app, target).await.map_err(fail)?;
-            // Ctrl-C during setup: the attempt is marked incomplete, `reset` cleans up.
+            // Ctrl-C during setup: nothing is recorded (the attempt is recorded once its setup
+            // ran); `reset` cleans up what was applied.
             let spinner = progress_bar(json, 0);
             spinner.set_message(format!("setting up {lab}"));
             let started = tokio::select! {
                 r = app.start(lab, *seed, &owned, None) => { spinner.finish_and_clear(); r.map_err(fail)? },
                 _ = tokio::signal::ctrl_c() => {
-                    if let Ok(attempt) = app.store().attempts(Some(lab)).await
-                        && let Some(a) = attempt.first() {
-                            let _ = app.mark_incomplete(a.id).await;
-                        }
-                    eprintln!("interrupted: the attempt is marked incomplete; `ckslab reset {lab}` cleans up");
+                    eprintln!("interrupted: no attempt was recorded; `ckslab reset {lab}` cleans up what was applied");
                     return Ok(ExitCode::from(130));
                 }
             };

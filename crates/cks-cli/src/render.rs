@@ -417,13 +417,21 @@ impl Out {
         }
         if !v.quiz.is_empty() {
             println!("\nSelf-check ({} questions):", v.quiz.len());
-            for (i, q) in v.quiz.iter().enumerate() {
-                println!("  {}. {}", i + 1, strip_control(&q.question));
+            for q in &v.quiz {
+                let verdict = match &q.answered {
+                    Some(a) if a.correct => "  ✓ answered",
+                    Some(_) => "  ✗ last answer wrong",
+                    None => "",
+                };
+                println!("  {}. {}{verdict}", q.index + 1, strip_control(&q.question));
                 for c in &q.choices {
                     println!("     - {}", strip_control(c));
                 }
             }
-            println!("  (answers: `ckslab --json lessons show {}`)", s.id);
+            println!(
+                "  (answer with `ckslab lessons answer {} NUMBER \"ANSWER\"`)",
+                s.id
+            );
         }
         ExitCode::SUCCESS
     }
@@ -587,7 +595,7 @@ impl Out {
 }
 
 /// Lab text is untrusted: drop control characters (terminal escape sequences) before printing.
-fn strip_control(text: &str) -> String {
+pub(crate) fn strip_control(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect()

@@ -130,6 +130,19 @@ pub struct LabProgress {
     pub last_graded_at: Option<String>,
 }
 
+/// One grade as evidence of readiness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradeEvidence {
+    pub lab_id: String,
+    /// `cluster`, `snapshot` or `exam`.
+    pub source: String,
+    pub graded_at: String,
+    /// After the hint penalty.
+    pub points_awarded: u32,
+    pub points_possible: u32,
+    pub hint_penalty: u32,
+}
+
 /// The store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -428,6 +441,28 @@ impl Store {
         })
     }
 
+    /// Every grade, oldest first, with what readiness needs: lab, attempt source, when, score.
+    pub async fn grade_history(&self) -> Result<Vec<GradeEvidence>> {
+        let rows = sqlx::query(
+            "SELECT a.lab_id, a.source, g.graded_at, g.points_awarded, g.points_possible, g.hint_penalty
+             FROM grades g JOIN attempts a ON a.id = g.attempt_id ORDER BY g.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GradeEvidence {
+                    lab_id: r.try_get(0)?,
+                    source: r.try_get(1)?,
+                    graded_at: r.try_get(2)?,
+                    points_awarded: u32_of(r.try_get(3)?),
+                    points_possible: u32_of(r.try_get(4)?),
+                    hint_penalty: u32_of(r.try_get(5)?),
+                })
+            })
+            .collect()
+    }
+
     /// Progress per lab over all attempts.
     pub async fn lab_progress(&self) -> Result<Vec<LabProgress>> {
         let rows = sqlx::query(
@@ -490,6 +525,38 @@ impl Store {
         Ok(())
     }
 
+    /// The latest answer to each question of a lesson: (question, answer, correct).
+    pub async fn latest_quiz_answers(&self, lesson_id: &str) -> Result<Vec<(u32, String, bool)>> {
+        let rows = sqlx::query(
+            "SELECT question, answer, correct FROM quiz_answers q WHERE lesson_id = ? AND id = (SELECT MAX(id) FROM quiz_answers WHERE lesson_id = q.lesson_id AND question = q.question) ORDER BY question",
+        )
+        .bind(lesson_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    u32_of(r.try_get(0)?),
+                    r.try_get(1)?,
+                    r.try_get::<i64, _>(2)? != 0,
+                ))
+            })
+            .collect()
+    }
+
+    /// Per lesson: how many questions were answered and how many of the latest answers are
+    /// correct.
+    pub async fn quiz_summary(&self) -> Result<Vec<(String, u32, u32)>> {
+        let rows = sqlx::query(
+            "SELECT lesson_id, COUNT(*), SUM(correct) FROM quiz_answers q WHERE id = (SELECT MAX(id) FROM quiz_answers WHERE lesson_id = q.lesson_id AND question = q.question) GROUP BY lesson_id ORDER BY lesson_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, u32_of(r.try_get(1)?), u32_of(r.try_get(2)?))))
+            .collect()
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT value FROM settings WHERE key = ?")
             .bind(key)
@@ -528,5 +595,7 @@ fn attempt_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Attempt> {
     })
 }
 
+mod exam;
 mod export;
+pub use exam::{NewExam, StoredExam, StoredExamTask};
 pub use export::{EXPORT_VERSION, Export, ExportedAttempt, ImportSummary};

@@ -19,7 +19,11 @@ export type LessonView = { objectives: Array<string>, prerequisites: Array<strin
 /**
  * Labs that practise the lesson, with whether they exist yet.
  */
-labs: Array<[string, boolean]>, quiz: Array<QuizQuestion>, 
+labs: Array<[string, boolean]>, 
+/**
+ * Self-check questions, without their answers (checked by [`App::answer_quiz`]).
+ */
+quiz: Array<QuizView>, 
 /**
  * Sanitized HTML (safe for a webview).
  */
@@ -127,9 +131,21 @@ export type CompetencyProgress = { id: string, title: string, labs: number, atte
 /**
  * 0..=1, see the module docs.
  */
-score: number, };
+score: number, 
+/**
+ * 0..=1, see docs/readiness.md.
+ */
+readiness: number, 
+/**
+ * What the readiness figure is made of, in words.
+ */
+explanation: string, };
 
-export type DomainProgress = { id: string, title: string, weight: number, score: number, competencies: Array<CompetencyProgress>, };
+export type DomainProgress = { id: string, title: string, weight: number, score: number, 
+/**
+ * Mean readiness of the domain's competencies.
+ */
+readiness: number, explanation: string, competencies: Array<CompetencyProgress>, };
 
 export type LabProgress = { labId: string, attempts: number, grades: number, 
 /**
@@ -141,7 +157,11 @@ export type ProgressReport = { domains: Array<DomainProgress>, labs: Array<LabPr
 /**
  * Weighted by the exam's domain weights, 0..=1.
  */
-overall: number, };
+overall: number, 
+/**
+ * Readiness weighted by the exam's domain weights, 0..=1.
+ */
+readiness: number, suggestions: Array<Suggestion>, };
 
 export type Tool = { name: string, version: string | null, 
 /**
@@ -252,3 +272,97 @@ failures: Array<string>, score: number, of: number, };
 export type AuthorMessage = { "kind": "report", report: AuthorReport, } | { "kind": "error", message: string, };
 
 export type WatchStarted = { watchId: number, };
+
+export type QuizView = { 
+/**
+ * 0-based.
+ */
+index: number, question: string, 
+/**
+ * Empty for a short-answer question.
+ */
+choices?: Array<string>, 
+/**
+ * The learner's latest answer.
+ */
+answered: QuizAnswered | null, };
+
+export type QuizAnswered = { answer: string, correct: boolean, };
+
+export type QuizResult = { correct: boolean, expected: string, explanation: string, };
+
+export type Suggestion = { competency: string, title: string, reason: string, labId: string | null, lessonId: string | null, };
+
+export type PlayMode = "gatekeeper" | "vap" | "rego";
+
+export type PlayRequest = { mode: PlayMode, policy: string, input: string, 
+/**
+ * Rego mode only, e.g. `data.k8srequiredlabels.violation`.
+ */
+query?: string, 
+/**
+ * CREATE (default), UPDATE, DELETE or CONNECT.
+ */
+operation?: string, };
+
+export type PlayProblem = { source: string, line: number, column: number, message: string, };
+
+export type PlayDecision = { 
+/**
+ * e.g. `Pod team-a/web`.
+ */
+object: string, allowed: boolean, denials: Array<string>, warnings: Array<string>, };
+
+export type PlayResult = { mode: PlayMode, problems: Array<PlayProblem>, 
+/**
+ * Gatekeeper and VAP modes: one per input object that is not itself a policy.
+ */
+decisions: Array<PlayDecision>, 
+/**
+ * Constraints or bindings in force.
+ */
+inForce: number, 
+/**
+ * Rego mode: the query's value; absent when it is undefined (Rego's "no result").
+ */
+value?: JsonValue, };
+
+export type PlayExample = { id: string, title: string, mode: PlayMode, policy: string, input: string, query: string | null, };
+
+export type ExamFile = { id: string, title: string, minutes: number, 
+/**
+ * Lab ids, in task order.
+ */
+tasks: Array<string>, };
+
+export type ExamPlan = { 
+/**
+ * Decimal u64: the same seed and count draw the same exam.
+ */
+seed: string, title: string, minutes: number, tasks: Array<ExamPlanTask>, };
+
+export type ExamPlanTask = { position: number, labId: string, title: string, domain: string, competencies: Array<string>, points: number, };
+
+export type ExamView = { examId: number, title: string, seed: string, startedAt: string, deadline: string, remainingSeconds: number, status: "running" | "submitted", tasks: Array<ExamTaskView>, };
+
+export type ExamTaskView = { position: number, labId: string, title: string, domain: string, points: number, 
+/**
+ * The task for this attempt's params, sanitized.
+ */
+taskHtml: string, flagged: boolean, notes: string, attemptId: number, };
+
+export type ExamReport = { examId: number, title: string, seed: string, startedAt: string, submittedAt: string, awarded: number, possible: number, percent: number, passMark: number, passed: boolean, domains: Array<ExamDomainScore>, tasks: Array<ExamTaskResult>, };
+
+export type ExamDomainScore = { id: string, title: string, awarded: number, possible: number, percent: number, };
+
+export type ExamTaskResult = { position: number, labId: string, title: string, domain: string, awarded: number, possible: number, passed: boolean, 
+/**
+ * Checks that did not pass, with expected vs found.
+ */
+failed: Array<Outcome>, 
+/**
+ * Lessons on the task's competencies.
+ */
+lessons: Array<string>, };
+
+export type ExamSummary = { examId: number, title: string, startedAt: string, status: "running" | "submitted", percent: number | null, passed: boolean | null, };

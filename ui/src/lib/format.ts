@@ -109,6 +109,10 @@ export function adviceFor(code: string): string {
       return "A seed is a whole number (as shown on an earlier attempt). Clear it to draw fresh params.";
     case "watch":
       return "The folder cannot be watched. Check that it exists, then press Check or Watch again.";
+    case "exam-conflict":
+      return "Some of the drawn labs cannot run on the cluster together. Try another seed or number of tasks, or pick a fixed exam.";
+    case "bad-count":
+      return "An exam has 15 to 20 tasks.";
     case "bad-url":
       return "Only web (http or https) links open in the browser.";
     case "ipc":
@@ -116,4 +120,35 @@ export function adviceFor(code: string): string {
     default:
       return "Retry; if it keeps failing, restart the app and check Settings → Doctor.";
   }
+}
+
+/** A readiness figure 0..1: `readiness` when the backend sends it, else the older `score`. */
+export function readinessOf(p: { score: number; readiness?: number | null }): number {
+  return typeof p.readiness === "number" && Number.isFinite(p.readiness) ? p.readiness : p.score;
+}
+
+/** A percentage already in 0..100 → "67%". */
+export function percent(p: number | null | undefined): string {
+  if (typeof p !== "number" || !Number.isFinite(p)) return "—";
+  return `${Math.round(Math.min(100, Math.max(0, p)))}%`;
+}
+
+/**
+ * The character offset of a 1-based line and column in `text` (clamped to the text; column 0 =
+ * start of the line), for putting the caret where a problem points.
+ */
+export function offsetOf(text: string, line: number, column: number): number {
+  const lines = text.split("\n");
+  const l = Math.min(Math.max(1, Math.floor(line) || 1), lines.length);
+  let offset = 0;
+  for (let i = 0; i < l - 1; i++) offset += lines[i]!.length + 1;
+  const col = Math.max(0, Math.floor(column) || 0);
+  return offset + Math.min(col === 0 ? 0 : col - 1, lines[l - 1]!.length);
+}
+
+/** The 1-based line and column of a character offset in `text`. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const lines = before.split("\n");
+  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
 }

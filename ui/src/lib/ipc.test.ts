@@ -266,3 +266,72 @@ describe("ipc: cluster, live attempts, terminal, data, author", () => {
     expect(calls).toHaveLength(1);
   });
 });
+
+describe("ipc: practice features (issue 9)", () => {
+  it("calls the quiz, playground and exam commands by their Rust names and argument names", async () => {
+    const calls = mockBackend();
+    const quiz = await ipc.answerQuiz("network-policies", 3, "kubernetes.io/metadata.name");
+    expect(quiz).toMatchObject({ correct: true, expected: "kubernetes.io/metadata.name" });
+    const played = await ipc.play({ mode: "gatekeeper", policy: "p", input: "i", operation: "CREATE" });
+    expect(played.decisions[0]).toMatchObject({ object: "Namespace shop", allowed: false });
+    expect((await ipc.playExamples()).map((e) => e.id)).toContain("rego-plain");
+    expect(await ipc.examFiles()).toEqual(fixtures.examFiles);
+    expect(await ipc.examPlan({ seed: "4242", count: 16, examId: null })).toEqual(fixtures.examPlan);
+    expect(await ipc.examCurrent()).toBeNull();
+    expect(await ipc.examFlag(3, 2, true)).toBeNull();
+    expect(await ipc.examNote(3, 2, "look at the SA")).toBeNull();
+    expect((await ipc.examReport(3)).passMark).toBe(67);
+    expect(await ipc.examHistory()).toHaveLength(2);
+    expect(calls.map((c) => [c.cmd, c.args ?? {}])).toEqual([
+      ["answer_quiz", { lessonId: "network-policies", index: 3, answer: "kubernetes.io/metadata.name" }],
+      ["play", { request: { mode: "gatekeeper", policy: "p", input: "i", operation: "CREATE" } }],
+      ["play_examples", {}],
+      ["exam_files", {}],
+      ["exam_plan", { seed: "4242", count: 16, examId: null }],
+      ["exam_current", {}],
+      ["exam_flag", { examId: 3, position: 2, flagged: true }],
+      ["exam_note", { examId: 3, position: 2, notes: "look at the SA" }],
+      ["exam_report", { examId: 3 }],
+      ["exam_history", {}],
+    ]);
+  });
+
+  it("streams exam_start and exam_submit lines through a Channel", async () => {
+    const calls = mockBackend({
+      exam_start: (a) => {
+        send(a?.onEvent, { kind: "line", text: "task 1/16: netpol-and-or-selectors" });
+        send(a?.onEvent, { kind: "other" });
+        send(a?.onEvent, { kind: "line", text: "task 2/16: sa-disable-automount" });
+        return fixtures.examView;
+      },
+      exam_submit: (a) => {
+        send(a?.onEvent, { kind: "line", text: "grading task 1" });
+        return fixtures.examReport;
+      },
+    });
+    const started: string[] = [];
+    const view = await ipc.examStart({ seed: null, count: 16, examId: null }, (l) => started.push(l));
+    expect(view.examId).toBe(3);
+    expect(started).toEqual(["task 1/16: netpol-and-or-selectors", "task 2/16: sa-disable-automount"]);
+    const graded: string[] = [];
+    const report = await ipc.examSubmit(3, (l) => graded.push(l));
+    expect(report.percent).toBeCloseTo(42.857);
+    expect(graded).toEqual(["grading task 1"]);
+    const [start, submit] = calls.map((c) => c.args ?? {});
+    expect(start).toMatchObject({ seed: null, count: 16, examId: null });
+    expect(start!.onEvent).toBeInstanceOf(Channel);
+    expect(submit).toMatchObject({ examId: 3 });
+    expect(submit!.onEvent).toBeInstanceOf(Channel);
+  });
+
+  it("rejects exam_plan conflicts with their code", async () => {
+    mockBackend({
+      exam_plan: () => {
+        throw { code: "exam-conflict", message: "labs a and b both change the kubelet" };
+      },
+    });
+    const err = await ipc.examPlan({ seed: "1", count: 15, examId: null }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpcError);
+    expect(err).toMatchObject({ code: "exam-conflict" });
+  });
+});

@@ -11,8 +11,17 @@ import type {
   AuthorWatch,
   ClusterStatus,
   Curriculum,
+  ExamFile,
+  ExamPlan,
+  ExamReport,
+  ExamSummary,
+  ExamView,
   ExportSummary,
   ImportSummary,
+  PlayExample,
+  PlayRequest,
+  PlayResult,
+  QuizResult,
   ProgressEvent,
   ResetSummary,
   TerminalEvent,
@@ -197,6 +206,59 @@ export const terminalResize = (id: number, cols: number, rows: number): Promise<
   call("terminal_resize", { id, cols, rows });
 
 export const terminalClose = (id: number): Promise<null> => call("terminal_close", { id });
+
+// ---- Quizzes (lesson reader) ----
+
+/** Check one quiz answer; recorded, so the lesson shows it next time. */
+export const answerQuiz = (lessonId: string, index: number, answer: string): Promise<QuizResult> =>
+  call("answer_quiz", { lessonId, index, answer });
+
+// ---- Policy playground ----
+
+/** Evaluate a policy against objects/input. Bad policy text is not a rejection: see `problems`. */
+export const play = (request: PlayRequest): Promise<PlayResult> => call("play", { request });
+
+export const playExamples = (): Promise<PlayExample[]> => call("play_examples");
+
+// ---- Mock exam ----
+
+/** What to draw an exam from: a random one (`seed`, `count`) or a fixed exam file (`examId`). */
+export interface ExamChoice {
+  /** Decimal, to replay an earlier exam; null for a fresh one. */
+  seed: string | null;
+  /** Number of tasks (15–20); null for the default. */
+  count: number | null;
+  /** A fixed exam from `examFiles`; null for a random exam. */
+  examId: string | null;
+}
+
+export const examFiles = (): Promise<ExamFile[]> => call("exam_files");
+
+/** Preview the tasks (no cluster). Rejects with code `exam-conflict` when labs cannot coexist. */
+export const examPlan = (choice: ExamChoice): Promise<ExamPlan> =>
+  call("exam_plan", { seed: choice.seed, count: choice.count, examId: choice.examId });
+
+/** Set every task up on the cluster (minutes); setup lines go to `onLine`. */
+export const examStart = (choice: ExamChoice, onLine: (line: string) => void): Promise<ExamView> =>
+  callWithChannel("exam_start", { seed: choice.seed, count: choice.count, examId: choice.examId }, lines(onLine));
+
+/** The running exam (to resume after quitting), or null. */
+export const examCurrent = (): Promise<ExamView | null> => call("exam_current");
+
+export const examFlag = (examId: number, position: number, flagged: boolean): Promise<null> =>
+  call("exam_flag", { examId, position, flagged });
+
+export const examNote = (examId: number, position: number, notes: string): Promise<null> =>
+  call("exam_note", { examId, position, notes });
+
+/** Grade every task now and end the exam; grading lines go to `onLine`. */
+export const examSubmit = (examId: number, onLine: (line: string) => void): Promise<ExamReport> =>
+  callWithChannel("exam_submit", { examId }, lines(onLine));
+
+export const examReport = (examId: number): Promise<ExamReport> => call("exam_report", { examId });
+
+/** Every exam, newest first. */
+export const examHistory = (): Promise<ExamSummary[]> => call("exam_history");
 
 // ---- Data export / import ----
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { ckslabLinkToHash, parseHash } from "./router";
-import { clock, fixtureLabel, pct, points } from "./format";
+import { clock, fixtureLabel, lineColumn, offsetOf, pct, percent, points, readinessOf } from "./format";
 import { shortcutHandler } from "./shortcuts";
 import { appLinks } from "./links";
 import { mockBackend } from "../test/backend";
@@ -16,6 +16,13 @@ describe("router", () => {
     expect(parseHash("#/lab/netpol-default-deny")).toEqual({ name: "lab", id: "netpol-default-deny" });
     expect(parseHash("#/lab/")).toEqual({ name: "not-found", path: "/lab" });
     expect(parseHash("#/nope/a/b")).toMatchObject({ name: "not-found" });
+    expect(parseHash("#/playground")).toEqual({ name: "playground" });
+    expect(parseHash("#/exam")).toEqual({ name: "exam" });
+    expect(parseHash("#/exam/12/task/3")).toEqual({ name: "exam-task", examId: 12, position: 3 });
+    expect(parseHash("#/exam/12/report")).toEqual({ name: "exam-report", examId: 12 });
+    expect(parseHash("#/exam/x/report")).toMatchObject({ name: "not-found" });
+    expect(parseHash("#/exam/12/task/")).toMatchObject({ name: "not-found" });
+    expect(parseHash("#/exam/12")).toMatchObject({ name: "not-found" });
   });
 
   it("maps ckslab:// links and rejects anything else", () => {
@@ -28,6 +35,25 @@ describe("router", () => {
 });
 
 describe("format", () => {
+  it("maps line/column to offsets and back, clamped to the text", () => {
+    const text = "ab\ncdef\n\ng";
+    expect(offsetOf(text, 1, 1)).toBe(0);
+    expect(offsetOf(text, 2, 3)).toBe(5);
+    expect(offsetOf(text, 2, 0)).toBe(3);
+    expect(offsetOf(text, 2, 99)).toBe(7);
+    expect(offsetOf(text, 99, 1)).toBe(9);
+    expect(offsetOf(text, 0, 0)).toBe(0);
+    expect(lineColumn(text, 5)).toEqual({ line: 2, column: 3 });
+    expect(lineColumn(text, 0)).toEqual({ line: 1, column: 1 });
+  });
+
+  it("prefers readiness over the older score, and formats 0..100 percentages", () => {
+    expect(readinessOf({ score: 0.2 })).toBe(0.2);
+    expect(readinessOf({ score: 0.2, readiness: 0.7 })).toBe(0.7);
+    expect(percent(42.857)).toBe("43%");
+    expect(percent(null)).toBe("—");
+  });
+
   it("formats percentages, clocks and fixture labels", () => {
     expect(pct(0.0375)).toBe("4%");
     expect(pct(1)).toBe("100%");
@@ -58,6 +84,23 @@ describe("shortcuts", () => {
     expect(go).toHaveBeenCalledTimes(1);
     h(key("3", { altKey: true, code: "Digit3" }));
     expect(go).toHaveBeenLastCalledWith("#/settings");
+  });
+
+  it("reaches the mock exam and the playground", () => {
+    const go = vi.fn();
+    const h = shortcutHandler(go);
+    h(key("g"));
+    h(key("e"));
+    expect(go).toHaveBeenLastCalledWith("#/exam");
+    h(key("g"));
+    h(key("p"));
+    expect(go).toHaveBeenLastCalledWith("#/playground");
+    h(key("5", { altKey: true, code: "Digit5" }));
+    expect(go).toHaveBeenLastCalledWith("#/exam");
+    h(key("6", { altKey: true, code: "Digit6" }));
+    expect(go).toHaveBeenLastCalledWith("#/playground");
+    h(key("7", { altKey: true, code: "Digit7" }));
+    expect(go).toHaveBeenCalledTimes(4);
   });
 
   it("ignores keys typed into form fields", () => {

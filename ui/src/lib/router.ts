@@ -1,4 +1,5 @@
-// Hash routing: #/, #/curriculum, #/lesson/<id>, #/lab/<id>, #/settings, #/author.
+// Hash routing: #/, #/curriculum, #/lesson/<id>, #/lab/<id>, #/settings, #/author, #/playground,
+// #/exam, #/exam/<examId>/task/<position>, #/exam/<examId>/report.
 
 export type Route =
   | { name: "dashboard" }
@@ -7,6 +8,10 @@ export type Route =
   | { name: "lab"; id: string }
   | { name: "settings" }
   | { name: "author" }
+  | { name: "playground" }
+  | { name: "exam" }
+  | { name: "exam-task"; examId: number; position: number }
+  | { name: "exam-report"; examId: number }
   | { name: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -22,10 +27,19 @@ export function parseHash(hash: string): Route {
   const parts = path === "" ? [] : path.split("/");
   const [head, id, ...rest] = parts;
   if (head === undefined) return { name: "dashboard" };
+  if (head === "exam") {
+    const examId = id !== undefined && /^\d{1,15}$/.test(id) ? Number(id) : null;
+    if (id === undefined) return { name: "exam" };
+    if (examId !== null && rest.length === 1 && rest[0] === "report") return { name: "exam-report", examId };
+    if (examId !== null && rest.length === 2 && rest[0] === "task" && /^\d{1,6}$/.test(rest[1]!)) {
+      return { name: "exam-task", examId, position: Number(rest[1]) };
+    }
+  }
   if (rest.length === 0 && id === undefined) {
     if (head === "curriculum") return { name: "curriculum" };
     if (head === "settings") return { name: "settings" };
     if (head === "author") return { name: "author" };
+    if (head === "playground") return { name: "playground" };
   }
   if (rest.length === 0 && id !== undefined && id !== "") {
     if (head === "lesson") return { name: "lesson", id: decode(id) };
@@ -39,6 +53,10 @@ export const href = {
   curriculum: () => "#/curriculum",
   settings: () => "#/settings",
   author: () => "#/author",
+  playground: () => "#/playground",
+  exam: () => "#/exam",
+  examTask: (examId: number, position: number) => `#/exam/${examId}/task/${position}`,
+  examReport: (examId: number) => `#/exam/${examId}/report`,
   lesson: (id: string) => `#/lesson/${encodeURIComponent(id)}`,
   lab: (id: string) => `#/lab/${encodeURIComponent(id)}`,
 };

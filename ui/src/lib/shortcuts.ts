@@ -1,4 +1,5 @@
-// Global keyboard shortcuts: "g d" / "g c" / "g s" / "g a" and Alt+1..4. None fire while typing
+// Global keyboard shortcuts: "g d" / "g c" / "g s" / "g a" / "g e" (mock exam) / "g p"
+// (playground) and Alt+1..6 in nav order. None fire while typing
 // in a form field or the terminal.
 import { href } from "./router";
 
@@ -7,10 +8,14 @@ const TARGETS: Record<string, string> = {
   c: href.curriculum(),
   s: href.settings(),
   a: href.author(),
+  e: href.exam(),
+  p: href.playground(),
   "1": href.dashboard(),
   "2": href.curriculum(),
   "3": href.settings(),
   "4": href.author(),
+  "5": href.exam(),
+  "6": href.playground(),
 };
 
 function typingInto(target: EventTarget | null): boolean {
@@ -34,7 +39,7 @@ export function shortcutHandler(go: (hash: string) => void, timeoutMs = 1500) {
   return (e: KeyboardEvent): void => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || inTerminal(e.target)) return;
     if (e.altKey && !e.shiftKey) {
-      const digit = /^Digit([1-4])$/.exec(e.code)?.[1] ?? (/^[1-4]$/.test(e.key) ? e.key : null);
+      const digit = /^Digit([1-6])$/.exec(e.code)?.[1] ?? (/^[1-6]$/.test(e.key) ? e.key : null);
       if (digit) {
         e.preventDefault();
         go(TARGETS[digit]!);
@@ -44,7 +49,7 @@ export function shortcutHandler(go: (hash: string) => void, timeoutMs = 1500) {
     if (e.altKey || typingInto(e.target)) return;
     const key = e.key.toLowerCase();
     const now = Date.now();
-    if (pendingSince && now - pendingSince <= timeoutMs && key in TARGETS && /[dcsa]/.test(key)) {
+    if (pendingSince && now - pendingSince <= timeoutMs && key in TARGETS && /[dcsaep]/.test(key)) {
       pendingSince = 0;
       e.preventDefault();
       go(TARGETS[key]!);

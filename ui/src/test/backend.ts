@@ -8,15 +8,25 @@ import type {
   ClusterStatus,
   Curriculum,
   Doctor,
+  ExamFile,
+  ExamPlan,
+  ExamReport,
+  ExamSummary,
+  ExamView,
   GradeReport,
   HintView,
   LabList,
   LabView,
   LessonSummary,
   LessonView,
+  PlayExample,
+  PlayRequest,
+  PlayResult,
   ProgressReport,
+  QuizResult,
   SolutionView,
 } from "../lib/types";
+import type { ProgressReport as OlderProgressReport } from "../lib/bindings";
 import curriculumJson from "./fixtures/curriculum.json";
 import labsListJson from "./fixtures/labs-list.json";
 import labGetJson from "./fixtures/lab-get.json";
@@ -34,9 +44,214 @@ const curriculum = curriculumJson as Curriculum;
 const labsList = labsListJson as LabList;
 const labGet = labGetJson as LabView;
 const lessonsList = lessonsListJson as LessonSummary[];
-const lessonShow = lessonShowJson as LessonView;
-const progress = progressJson as ProgressReport;
-const progressEmpty = progressEmptyJson as ProgressReport;
+// The captured lesson still carries each quiz answer (the old shape); the app now gets QuizView
+// entries without them and asks `answer_quiz`.
+const quizKey = lessonShowJson.quiz.map((q) => ({ answer: q.answer, explanation: q.explanation }));
+const lessonShow: LessonView = {
+  ...lessonShowJson,
+  status: lessonShowJson.status as LessonView["status"],
+  labs: lessonShowJson.labs as [string, boolean][],
+  quiz: lessonShowJson.quiz.map((q, index) => ({
+    index,
+    question: q.question,
+    ...("choices" in q && Array.isArray(q.choices) ? { choices: q.choices } : {}),
+    answered: null,
+  })),
+};
+// Captured before readiness/explanation/suggestions existed: the dashboard falls back to `score`.
+// Checked against the older bindings shape, then widened on purpose (no readiness/suggestions).
+const progress = progressJson as OlderProgressReport as unknown as ProgressReport;
+const progressEmpty = progressEmptyJson as OlderProgressReport as unknown as ProgressReport;
+
+/** The progress report as the issue-9 backend sends it: readiness, explanations, suggestions. */
+function withReadiness(p: ProgressReport): ProgressReport {
+  const r = JSON.parse(JSON.stringify(p)) as ProgressReport;
+  for (const d of r.domains) {
+    for (const c of d.competencies) {
+      c.readiness = c.attempted > 0 ? Math.min(1, c.score + 0.3) : 0;
+      c.explanation = c.attempted > 0 ? `best lab ${Math.round(c.score * 100)}% (hint −10%), quiz 3/4, lesson read` : "nothing practised yet";
+    }
+    d.readiness = d.competencies.reduce((a, c) => a + c.readiness, 0) / Math.max(1, d.competencies.length);
+    d.explanation = `mean of ${d.competencies.length} competencies`;
+  }
+  r.suggestions = [
+    {
+      competency: "cs.network-policies",
+      title: "Use network security policies to restrict cluster level access",
+      reason: "your latest netpol attempt did not pass",
+      labId: "netpol-and-or-selectors",
+      lessonId: "network-policies",
+    },
+    {
+      competency: "cs.cis-benchmark",
+      title: "Use CIS benchmark to review the security configuration",
+      reason: "not practised yet",
+      labId: null,
+      lessonId: "cis-benchmark",
+    },
+  ];
+  return r;
+}
+const progressReadiness = withReadiness(progress);
+
+const playExamples: PlayExample[] = [
+  {
+    id: "gatekeeper-required-labels",
+    title: "Gatekeeper: required labels",
+    mode: "gatekeeper",
+    policy: "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: k8srequiredlabels\n",
+    input: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+    query: null,
+  },
+  {
+    id: "vap-replicas-limit",
+    title: "VAP: at most 5 replicas",
+    mode: "vap",
+    policy: "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n",
+    input: "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 9\n",
+    query: null,
+  },
+  {
+    id: "rego-plain",
+    title: "Plain Rego",
+    mode: "rego",
+    policy: "package play\n\nallow if input.user == \"admin\"\n",
+    input: '{"user": "admin"}',
+    query: "data.play.allow",
+  },
+];
+
+/** `play` of the Gatekeeper example: one object denied (multi-line message), one allowed. */
+const playResult: PlayResult = {
+  mode: "gatekeeper",
+  problems: [],
+  inForce: 1,
+  decisions: [
+    {
+      object: "Namespace shop",
+      allowed: false,
+      denials: ["[must-have-owner] you must provide labels: {\"owner\"}\n  missing: owner"],
+      warnings: [],
+    },
+    { object: "Namespace ops", allowed: true, denials: [], warnings: ["label team is deprecated"] },
+  ],
+};
+
+/** `play` with a policy that does not parse. */
+const playProblems: PlayResult = {
+  mode: "gatekeeper",
+  problems: [
+    { source: "policy", line: 3, column: 5, message: "rego_parse_error: unexpected ident token\n  violation[{\"msg\": msg}] {\n      ^" },
+    { source: "input", line: 2, column: 0, message: "objects: expected a mapping" },
+  ],
+  inForce: 0,
+  decisions: [],
+};
+
+const playRego: PlayResult = { mode: "rego", problems: [], inForce: 0, decisions: [], value: { allow: true, users: ["admin"] } };
+
+const examFiles: ExamFile[] = [
+  { id: "mock-1", title: "Mock exam 1", minutes: 120, tasks: ["netpol-and-or-selectors", "sa-disable-automount"] },
+];
+
+const examPlan: ExamPlan = {
+  seed: "4242",
+  title: "Random exam (16 tasks)",
+  minutes: 120,
+  tasks: [
+    { position: 1, labId: "netpol-and-or-selectors", title: "Restrict who can reach the database", domain: "cluster-setup", competencies: ["cs.network-policies"], points: 4 },
+    { position: 2, labId: "sa-disable-automount", title: "Give a workload its own ServiceAccount", domain: "cluster-hardening", competencies: ["ch.service-accounts"], points: 3 },
+  ],
+};
+
+const examView: ExamView = {
+  examId: 3,
+  title: "Random exam (16 tasks)",
+  seed: "4242",
+  startedAt: "2026-11-27T07:00:00Z",
+  deadline: "2026-11-27T09:00:00Z",
+  remainingSeconds: 7200,
+  status: "running",
+  tasks: [
+    {
+      position: 1,
+      labId: "netpol-and-or-selectors",
+      title: "Restrict who can reach the database",
+      domain: "cluster-setup",
+      points: 4,
+      taskHtml: "<p>In namespace <code>payments-k3x</code>, allow only the web pods to reach the database.</p>\n",
+      flagged: false,
+      notes: "",
+      attemptId: 21,
+    },
+    {
+      position: 2,
+      labId: "sa-disable-automount",
+      title: "Give a workload its own ServiceAccount",
+      domain: "cluster-hardening",
+      points: 3,
+      taskHtml: "<p>Stop the <code>api</code> Deployment mounting a token.</p>\n",
+      flagged: true,
+      notes: "check automount on the pod spec too",
+      attemptId: 22,
+    },
+  ],
+};
+
+const examReport: ExamReport = {
+  examId: 3,
+  title: "Random exam (16 tasks)",
+  seed: "4242",
+  startedAt: "2026-11-27T07:00:00Z",
+  submittedAt: "2026-11-27T08:40:00Z",
+  awarded: 3,
+  possible: 7,
+  percent: 42.857,
+  passMark: 67,
+  passed: false,
+  domains: [
+    { id: "cluster-setup", title: "Cluster Setup", awarded: 0, possible: 4, percent: 0 },
+    { id: "cluster-hardening", title: "Cluster Hardening", awarded: 3, possible: 3, percent: 100 },
+  ],
+  tasks: [
+    {
+      position: 1,
+      labId: "netpol-and-or-selectors",
+      title: "Restrict who can reach the database",
+      domain: "cluster-setup",
+      awarded: 0,
+      possible: 4,
+      passed: false,
+      failed: [
+        {
+          checkId: "db-ingress-allowlist",
+          status: "fail",
+          pointsAwarded: 0,
+          pointsPossible: 4,
+          message: "the db pods accept traffic from every pod",
+          findings: [{ message: "no NetworkPolicy selects app=db" }],
+        },
+      ],
+      lessons: ["network-policies"],
+    },
+    {
+      position: 2,
+      labId: "sa-disable-automount",
+      title: "Give a workload its own ServiceAccount",
+      domain: "cluster-hardening",
+      awarded: 3,
+      possible: 3,
+      passed: true,
+      failed: [],
+      lessons: [],
+    },
+  ],
+};
+
+const examHistory: ExamSummary[] = [
+  { examId: 3, title: "Random exam (16 tasks)", startedAt: "2026-11-27T07:00:00Z", status: "submitted", percent: 42.857, passed: false },
+  { examId: 2, title: "Mock exam 1", startedAt: "2026-11-20T07:00:00Z", status: "submitted", percent: 75, passed: true },
+];
 const doctor = doctorJson as Doctor;
 const gradeNetpol = gradeNetpolJson as GradeReport;
 const gradeSolved = gradeSolvedJson as GradeReport;
@@ -52,6 +267,18 @@ export const fixtures = {
   doctor,
   gradeNetpol,
   gradeSolved,
+  progressReadiness,
+  /** Each quiz question's answer and explanation, by index (what `answer_quiz` compares with). */
+  quizKey,
+  playExamples,
+  playResult,
+  playProblems,
+  playRego,
+  examFiles,
+  examPlan,
+  examView,
+  examReport,
+  examHistory,
   /** What `reveal_hint` renders for the netpol lab's three hints (sanitized HTML, as Rust sends it). */
   hintHtml: [
     "<p>Two peers in one <code>from</code> entry are <strong>AND</strong>ed; two entries are <strong>OR</strong>ed.</p>\n",
@@ -191,6 +418,27 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
     terminal_resize: () => null,
     terminal_close: () => null,
     author_unwatch: () => null,
+    answer_quiz: (a) => {
+      const key = quizKey[Number(a?.index)];
+      if (!key) throw { code: "quiz-not-found", message: `no question ${String(a?.index)}` };
+      const answer = String(a?.answer ?? "").trim();
+      return <QuizResult>{
+        correct: answer.toLowerCase() === key.answer.toLowerCase(),
+        expected: key.answer,
+        explanation: key.explanation,
+      };
+    },
+    play_examples: () => clone(playExamples),
+    play: (a) => ((a?.request as PlayRequest | undefined)?.mode === "rego" ? clone(playRego) : clone(playResult)),
+    exam_files: () => clone(examFiles),
+    exam_plan: () => clone(examPlan),
+    exam_start: () => clone(examView),
+    exam_current: () => null,
+    exam_flag: () => null,
+    exam_note: () => null,
+    exam_submit: () => clone(examReport),
+    exam_report: () => clone(examReport),
+    exam_history: () => clone(examHistory),
     "plugin:opener|open_url": () => null,
   };
   const handlers = { ...defaults, ...overrides };

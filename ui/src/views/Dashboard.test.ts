@@ -75,4 +75,103 @@ describe("Dashboard", () => {
     await screen.findByTestId("readiness-chart");
     expect(calls.filter((c) => c.cmd === "progress")).toHaveLength(2);
   });
+
+  it("uses readiness with its explanation when the backend sends them", async () => {
+    const report = clone(fixtures.progressReadiness);
+    const setup = report.domains.find((d) => d.id === "cluster-setup")!;
+    setup.readiness = 0.62;
+    setup.explanation = "mean of 5 competencies";
+    const np = setup.competencies.find((c) => c.id === "cs.network-policies")!;
+    np.readiness = 0.8;
+    np.explanation = "best lab 80% (hint −10%), quiz 3/4, lesson read";
+    mockBackend({ progress: () => report });
+    render(Dashboard);
+
+    // The chart bar and its tooltip use readiness, not the older score (0% here).
+    const bar = await screen.findByTestId("domain-cluster-setup");
+    expect(bar).toHaveTextContent("62%");
+    expect(bar.querySelector("title")).toHaveTextContent("mean of 5 competencies");
+    expect(screen.getByTestId("domain-heading-cluster-setup")).toHaveTextContent("62%");
+    expect(screen.getByTestId("domain-explanation-cluster-setup")).toHaveTextContent("mean of 5 competencies");
+
+    const row = screen.getByTestId("competency-cs.network-policies");
+    expect(row).toHaveTextContent("80%");
+    expect(within(row).getByTestId("competency-explanation-cs.network-policies")).toHaveTextContent(
+      "best lab 80% (hint −10%), quiz 3/4, lesson read",
+    );
+    expect(row.querySelector(".meter-fill")).toHaveStyle({ width: "80%" });
+  });
+
+  it("falls back to the score without readiness and hides Practise next without suggestions", async () => {
+    mockBackend();
+    render(Dashboard);
+    const np = await screen.findByTestId("competency-cs.network-policies");
+    expect(np).toHaveTextContent("0%");
+    expect(screen.queryByTestId("competency-explanation-cs.network-policies")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("practise-next")).not.toBeInTheDocument();
+  });
+
+  it("lists suggestions under Practise next with links to the lab and the lesson", async () => {
+    mockBackend({ progress: () => clone(fixtures.progressReadiness) });
+    render(Dashboard);
+    const card = await screen.findByTestId("practise-next");
+    const first = within(card).getByTestId("suggestion-cs.network-policies");
+    expect(first).toHaveTextContent("your latest netpol attempt did not pass");
+    expect(within(first).getByTestId("suggestion-lab")).toHaveAttribute("href", "#/lab/netpol-and-or-selectors");
+    expect(within(first).getByTestId("suggestion-lesson")).toHaveAttribute("href", "#/lesson/network-policies");
+    const second = within(card).getByTestId("suggestion-cs.cis-benchmark");
+    expect(within(second).queryByTestId("suggestion-lab")).toBeNull();
+    expect(within(second).getByTestId("suggestion-lesson")).toHaveAttribute("href", "#/lesson/cis-benchmark");
+  });
+
+  it("shows the mock exam history: a report link per exam with its percent and verdict", async () => {
+    mockBackend();
+    render(Dashboard);
+    const card = await screen.findByTestId("exams-card");
+    const latest = await within(card).findByTestId("exam-history-3");
+    expect(latest).toHaveTextContent("43%");
+    expect(latest).toHaveTextContent("FAIL");
+    expect(within(latest).getByTestId("exam-history-link")).toHaveAttribute("href", "#/exam/3/report");
+    expect(within(card).getByTestId("exam-history-2")).toHaveTextContent("PASS");
+    expect(screen.queryByTestId("exam-running-banner")).not.toBeInTheDocument();
+  });
+
+  it("offers to resume a running exam, and shows an empty state without exams", async () => {
+    const view = clone(fixtures.examView);
+    view.remainingSeconds = 3725;
+    mockBackend({
+      exam_history: () => [
+        { examId: 3, title: view.title, startedAt: view.startedAt, status: "running", percent: null, passed: null },
+      ],
+      exam_current: () => view,
+    });
+    const first = render(Dashboard);
+    const banner = await screen.findByTestId("exam-running-banner");
+    expect(banner).toHaveTextContent("1:02:05 left");
+    expect(within(banner).getByTestId("exam-resume-link")).toHaveAttribute("href", "#/exam/3/task/1");
+    expect(within(await screen.findByTestId("exam-history-3")).getByTestId("exam-history-link")).toHaveAttribute(
+      "href",
+      "#/exam/3/task/1",
+    );
+    first.unmount();
+
+    mockBackend({ exam_history: () => [] });
+    render(Dashboard);
+    const card = await screen.findByTestId("exams-card");
+    expect(await within(card).findByText("No mock exams yet")).toBeInTheDocument();
+    expect(within(card).getByRole("link", { name: "Start a mock exam" })).toHaveAttribute("href", "#/exam");
+  });
+
+  it("keeps the progress when the exam commands fail", async () => {
+    mockBackend({
+      exam_history: () => {
+        throw { code: "ipc", message: "command exam_history not found" };
+      },
+    });
+    render(Dashboard);
+    expect(await screen.findByTestId("readiness-chart")).toBeInTheDocument();
+    expect(await within(screen.getByTestId("exams-card")).findByTestId("error-banner")).toHaveTextContent(
+      "command exam_history not found",
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import Lesson from "./Lesson.svelte";
 import { clone, fixtures, mockBackend } from "../test/backend";
 
@@ -74,5 +74,78 @@ describe("Lesson reader", () => {
     const banner = await screen.findByTestId("error-banner");
     expect(banner).toHaveTextContent("no lesson named nope");
     expect(banner).toHaveTextContent(/curriculum/);
+  });
+});
+
+describe("Lesson reader: interactive quiz", () => {
+  it("checks a choice question: verdict, expected answer and explanation, sent by index", async () => {
+    const calls = mockBackend();
+    render(Lesson, { id: "network-policies" });
+    const q0 = await screen.findByTestId("quiz-0");
+    // The answers are no longer in the lesson.
+    expect(q0).not.toHaveTextContent("policyTypes defaults to Ingress always");
+    const check = within(q0).getByTestId("quiz-0-check");
+    expect(check).toBeDisabled();
+    await fireEvent.click(within(q0).getByTestId("quiz-0-choice-0"));
+    expect(check).toBeEnabled();
+    await fireEvent.click(check);
+
+    const result = await within(q0).findByTestId("quiz-0-result");
+    expect(calls.filter((c) => c.cmd === "answer_quiz").map((c) => c.args)).toEqual([
+      { lessonId: "network-policies", index: 0, answer: "Ingress only" },
+    ]);
+    expect(within(result).getByTestId("quiz-verdict")).toHaveTextContent("Incorrect");
+    expect(within(result).getByTestId("quiz-0-expected")).toHaveTextContent("Ingress and Egress");
+    expect(within(result).getByTestId("quiz-0-explanation")).toHaveTextContent(fixtures.quizKey[0]!.explanation);
+
+    await fireEvent.click(within(q0).getByTestId("quiz-0-choice-2"));
+    await fireEvent.click(check);
+    await waitFor(() => expect(within(q0).getByTestId("quiz-verdict")).toHaveTextContent("Correct"));
+    expect(within(q0).queryByTestId("quiz-0-expected")).not.toBeInTheDocument();
+  });
+
+  it("checks a short-answer question typed into a text field", async () => {
+    const calls = mockBackend();
+    render(Lesson, { id: "network-policies" });
+    const q3 = await screen.findByTestId("quiz-3");
+    expect(within(q3).queryByRole("radio")).toBeNull();
+    await fireEvent.input(within(q3).getByTestId("quiz-3-text"), { target: { value: "  kubernetes.io/metadata.name " } });
+    await fireEvent.click(within(q3).getByTestId("quiz-3-check"));
+    const result = await within(q3).findByTestId("quiz-3-result");
+    expect(within(result).getByTestId("quiz-verdict")).toHaveTextContent("Correct");
+    expect(result).toHaveTextContent("GA since v1.22");
+    expect(calls.find((c) => c.cmd === "answer_quiz")?.args).toEqual({
+      lessonId: "network-policies",
+      index: 3,
+      answer: "kubernetes.io/metadata.name",
+    });
+  });
+
+  it("shows a previously given answer and its verdict, preselected", async () => {
+    const lesson = clone(fixtures.lessonShow);
+    lesson.quiz[1]!.answered = { answer: "Nobody, the two selectors conflict", correct: false };
+    lesson.quiz[3]!.answered = { answer: "kubernetes.io/metadata.name", correct: true };
+    mockBackend({ get_lesson: () => lesson });
+    render(Lesson, { id: "network-policies" });
+    const prior = await screen.findByTestId("quiz-1-prior");
+    expect(prior).toHaveTextContent("Last time you answered Nobody, the two selectors conflict");
+    expect(prior).toHaveTextContent("incorrect");
+    expect(screen.getByTestId<HTMLInputElement>("quiz-1-choice-2").checked).toBe(true);
+    expect(screen.getByTestId("quiz-3-prior")).toHaveTextContent("correct");
+    expect(screen.getByTestId<HTMLInputElement>("quiz-3-text").value).toBe("kubernetes.io/metadata.name");
+    expect(screen.queryByTestId("quiz-0-prior")).not.toBeInTheDocument();
+  });
+
+  it("shows an error next to the question when checking fails", async () => {
+    mockBackend({
+      answer_quiz: () => {
+        throw { code: "store", message: "database is locked" };
+      },
+    });
+    render(Lesson, { id: "network-policies" });
+    const q0 = await screen.findByTestId("quiz-0");
+    await fireEvent.click(within(q0).getByTestId("quiz-0-choice-1"));
+    await fireEvent.click(within(q0).getByTestId("quiz-0-check"));
+    expect(await within(q0).findByTestId("error-banner")).toHaveTextContent("database is locked");
   });
 });

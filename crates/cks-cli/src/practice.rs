@@ -1,0 +1,444 @@
+//! `ckslab exam …`, `ckslab play …` and `ckslab lessons answer`: thin renderers over cks-app.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cks_app::exam::{ExamChoice, ExamReport, ExamView};
+use cks_app::play::{PlayMode, PlayRequest, PlayResult};
+use cks_app::{App, AppError};
+use clap::Subcommand;
+
+use crate::render::strip_control;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExamCommand {
+    /// List the fixed exams (exams/*.yaml).
+    List,
+    /// Show what an exam would hold, without setting anything up.
+    Plan {
+        #[command(flatten)]
+        choice: ChoiceArgs,
+    },
+    /// Set every task up on the cluster and start the clock (120 minutes unless the exam says).
+    Start {
+        #[command(flatten)]
+        choice: ChoiceArgs,
+        #[command(flatten)]
+        target: crate::Target,
+    },
+    /// The running exam: time left and tasks (nothing is graded before submit).
+    Status,
+    /// Flag a task for review (or --off to clear it).
+    Flag {
+        /// Task number.
+        task: u32,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Replace a task's notes.
+    Note { task: u32, text: String },
+    /// Grade every task now and show the report.
+    Submit {
+        #[command(flatten)]
+        target: crate::Target,
+    },
+    /// The report of a submitted exam (default: the latest).
+    Report { exam: Option<i64> },
+    /// Every exam, newest first.
+    History,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ChoiceArgs {
+    /// A fixed exam by id (see `ckslab exam list`); else tasks are drawn by domain weight.
+    #[arg(long)]
+    exam: Option<String>,
+    /// Replay a draw.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// How many tasks to draw (default 16).
+    #[arg(long)]
+    tasks: Option<u32>,
+}
+
+impl ChoiceArgs {
+    fn choice(&self) -> ExamChoice {
+        ExamChoice {
+            exam_id: self.exam.clone(),
+            seed: self.seed,
+            count: self.tasks,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlayCommand {
+    /// Evaluate Rego: a Gatekeeper ConstraintTemplate + constraint (YAML) against objects, or a
+    /// plain Rego module against an input document.
+    Rego {
+        /// A .rego module, or YAML with ConstraintTemplate(s) and constraint(s).
+        policy: PathBuf,
+        /// Objects to admit (Gatekeeper) or the input document (plain Rego).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Plain Rego: the query (default: the module's package).
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value = "CREATE")]
+        operation: String,
+    },
+    /// Evaluate a ValidatingAdmissionPolicy (CEL) with its binding against objects.
+    Cel {
+        /// YAML with ValidatingAdmissionPolicy, binding and any params.
+        policy: PathBuf,
+        /// Objects to admit.
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value = "CREATE")]
+        operation: String,
+    },
+}
+
+fn read(path: &Path) -> Result<String, AppError> {
+    std::fs::read_to_string(path).map_err(|e| AppError::File {
+        action: "read",
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+fn minutes(seconds: u32) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+fn print_view(v: &ExamView) {
+    println!(
+        "{} — exam {} (seed {}), {} left",
+        v.title,
+        v.exam_id,
+        v.seed,
+        minutes(v.remaining_seconds)
+    );
+    for t in &v.tasks {
+        println!(
+            "  {:>2}. {}{} [{} pts, {}]{}",
+            t.position,
+            if t.flagged { "⚑ " } else { "" },
+            strip_control(&t.title),
+            t.points,
+            t.domain,
+            if t.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" — notes: {}", strip_control(&t.notes))
+            }
+        );
+    }
+    println!(
+        "  tasks: `ckslab labs show` is not needed — each task is a lab attempt; submit with `ckslab exam submit`"
+    );
+}
+
+fn print_report(r: &ExamReport) -> ExitCode {
+    println!(
+        "{} — {} / {} points ({}%): {} (pass mark {}%)",
+        r.title,
+        r.awarded,
+        r.possible,
+        r.percent,
+        if r.passed { "PASSED" } else { "NOT PASSED" },
+        r.pass_mark
+    );
+    println!("\nPer domain:");
+    for d in &r.domains {
+        println!(
+            "  {:<45} {:>3} / {:<3} {:>3}%",
+            d.title, d.awarded, d.possible, d.percent
+        );
+    }
+    println!("\nPer task:");
+    for t in &r.tasks {
+        println!(
+            "  {:>2}. {} {} ({}/{})",
+            t.position,
+            if t.passed { "✓" } else { "✗" },
+            strip_control(&t.title),
+            t.awarded,
+            t.possible
+        );
+        for o in &t.failed {
+            println!("       - {}: {}", o.check_id, strip_control(&o.message));
+            for f in o.findings.iter().take(3) {
+                println!("           {}", strip_control(&f.to_string()));
+            }
+        }
+        if !t.passed && !t.lessons.is_empty() {
+            println!("       study: ckslab lessons show {}", t.lessons[0]);
+        }
+    }
+    if r.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn running(app: &App) -> Result<ExamView, AppError> {
+    app.current_exam()
+        .await?
+        .ok_or_else(|| AppError::ExamNotFound("(no exam is running: `ckslab exam start`)".into()))
+}
+
+pub(crate) async fn exam(
+    app: &App,
+    command: &ExamCommand,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let progress = |line: &str| {
+        if !json {
+            eprintln!("  {line}");
+        }
+    };
+    match command {
+        ExamCommand::List => {
+            let files = app.exam_files()?;
+            if json {
+                print_json(&files);
+            } else {
+                for f in &files {
+                    println!(
+                        "{:<24} {} ({} tasks, {} min)",
+                        f.id,
+                        f.title,
+                        f.tasks.len(),
+                        f.minutes
+                    );
+                }
+                println!("or draw one: ckslab exam start [--tasks 16] [--seed N]");
+            }
+        }
+        ExamCommand::Plan { choice } => {
+            let plan = app.plan_exam(&choice.choice(), true)?;
+            if json {
+                print_json(&plan);
+            } else {
+                println!("{} (seed {}, {} min):", plan.title, plan.seed, plan.minutes);
+                for t in &plan.tasks {
+                    println!(
+                        "  {:>2}. {} [{} pts, {}]",
+                        t.position, t.title, t.points, t.domain
+                    );
+                }
+            }
+        }
+        ExamCommand::Start { choice, target } => {
+            let owned = crate::owned_cluster(app, target).await?;
+            let view = app.start_exam(&choice.choice(), &owned, &progress).await?;
+            if json {
+                print_json(&view);
+            } else {
+                print_view(&view);
+            }
+        }
+        ExamCommand::Status => {
+            let view = running(app).await?;
+            if json {
+                print_json(&view);
+            } else {
+                print_view(&view);
+                if view.remaining_seconds == 0 {
+                    println!("time is up: `ckslab exam submit` grades it as it stands");
+                }
+            }
+        }
+        ExamCommand::Flag { task, off } => {
+            let view = running(app).await?;
+            app.flag_exam_task(view.exam_id, *task, !off).await?;
+            if !json {
+                println!("task {task} {}", if *off { "unflagged" } else { "flagged" });
+            }
+        }
+        ExamCommand::Note { task, text } => {
+            let view = running(app).await?;
+            app.note_exam_task(view.exam_id, *task, text).await?;
+            if !json {
+                println!("notes of task {task} saved");
+            }
+        }
+        ExamCommand::Submit { target } => {
+            let view = running(app).await?;
+            let owned = crate::owned_cluster(app, target).await?;
+            let report = app.submit_exam(view.exam_id, &owned, &progress).await?;
+            if json {
+                print_json(&report);
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Ok(print_report(&report));
+        }
+        ExamCommand::Report { exam } => {
+            let id = match exam {
+                Some(id) => *id,
+                None => app
+                    .exam_history()
+                    .await?
+                    .into_iter()
+                    .find(|e| e.status == "submitted")
+                    .map(|e| e.exam_id)
+                    .ok_or_else(|| AppError::ExamNotFound("(no submitted exam yet)".into()))?,
+            };
+            let report = app.exam_report(id).await?;
+            if json {
+                print_json(&report);
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Ok(print_report(&report));
+        }
+        ExamCommand::History => {
+            let history = app.exam_history().await?;
+            if json {
+                print_json(&history);
+            } else if history.is_empty() {
+                println!("no exams yet: ckslab exam start");
+            } else {
+                for e in &history {
+                    let result = match (e.percent, e.passed) {
+                        (Some(p), Some(true)) => format!("{p}% passed"),
+                        (Some(p), _) => format!("{p}% not passed"),
+                        _ => "running".into(),
+                    };
+                    println!(
+                        "{:>4}  {}  {:<28} {result}",
+                        e.exam_id, e.started_at, e.title
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_play(r: &PlayResult, json: bool) -> ExitCode {
+    if json {
+        print_json(r);
+    } else {
+        for p in &r.problems {
+            if p.line > 0 {
+                println!(
+                    "{} {}:{}: {}",
+                    p.source,
+                    p.line,
+                    p.column,
+                    strip_control(&p.message)
+                );
+            } else {
+                println!("{}: {}", p.source, strip_control(&p.message));
+            }
+        }
+        for d in &r.decisions {
+            println!(
+                "{} {}",
+                if d.allowed { "ALLOWED" } else { "DENIED " },
+                strip_control(&d.object)
+            );
+            for m in &d.denials {
+                println!("    ✗ {}", strip_control(m));
+            }
+            for m in &d.warnings {
+                println!("    ! {}", strip_control(m));
+            }
+        }
+        if r.mode == PlayMode::Rego && r.problems.is_empty() {
+            match &r.value {
+                Some(v) => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
+                None => println!("undefined (the query has no value for this input)"),
+            }
+        }
+    }
+    let compile_errors = r
+        .problems
+        .iter()
+        .any(|p| p.line > 0 || p.message.contains("compile"));
+    if compile_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub(crate) fn play(command: &PlayCommand, json: bool) -> Result<ExitCode, AppError> {
+    let request = match command {
+        PlayCommand::Rego {
+            policy,
+            input,
+            query,
+            operation,
+        } => {
+            let text = read(policy)?;
+            let gatekeeper = text.contains("ConstraintTemplate");
+            PlayRequest {
+                mode: if gatekeeper {
+                    PlayMode::Gatekeeper
+                } else {
+                    PlayMode::Rego
+                },
+                policy: text,
+                input: input.as_deref().map(read).transpose()?.unwrap_or_default(),
+                query: query.clone(),
+                operation: Some(operation.clone()),
+            }
+        }
+        PlayCommand::Cel {
+            policy,
+            input,
+            operation,
+        } => PlayRequest {
+            mode: PlayMode::Vap,
+            policy: read(policy)?,
+            input: read(input)?,
+            query: None,
+            operation: Some(operation.clone()),
+        },
+    };
+    Ok(print_play(&cks_app::play::play(&request), json))
+}
+
+pub(crate) async fn answer(
+    app: &App,
+    lesson: &str,
+    number: u32,
+    answer: &str,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    let index = number.checked_sub(1).ok_or(AppError::QuizQuestion {
+        lesson: lesson.to_owned(),
+        index: 0,
+        count: 0,
+    })?;
+    let result = app.answer_quiz(lesson, index, answer).await?;
+    if json {
+        print_json(&result);
+    } else {
+        println!(
+            "{} — expected: {}\n{}",
+            if result.correct {
+                "correct"
+            } else {
+                "not quite"
+            },
+            strip_control(&result.expected),
+            strip_control(&result.explanation)
+        );
+    }
+    Ok(if result.correct {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

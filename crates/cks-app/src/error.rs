@@ -56,6 +56,15 @@ pub enum AppError {
         index: u32,
         count: usize,
     },
+    #[error("pack {origin} was refused ({} problem(s)); nothing was installed", problems.len())]
+    PackInvalid {
+        origin: String,
+        problems: Vec<Problem>,
+    },
+    #[error("{} export file(s) cannot be read", problems.len())]
+    Exports { problems: Vec<Problem> },
+    #[error("no installed pack {0} (see `ckslab packs list`)")]
+    PackNotFound(String),
     #[error("no exam {0:?} (fixed exams live in exams/*.yaml; `ckslab exam list`)")]
     ExamNotFound(String),
     #[error("this exam cannot run:\n{}", .0.join("\n"))]
@@ -104,6 +113,9 @@ impl AppError {
             AppError::Terminal(_) => "terminal",
             AppError::Watch { .. } => "watch",
             AppError::ExamNotFound(_) => "exam-not-found",
+            AppError::PackInvalid { .. } => "pack-invalid",
+            AppError::PackNotFound(_) => "pack-not-found",
+            AppError::Exports { .. } => "exports-invalid",
             AppError::QuizQuestion { .. } => "quiz-question",
             AppError::ExamConflict(_) => "exam-conflict",
             AppError::ExamRunning(_) => "exam-running",
@@ -117,7 +129,10 @@ impl AppError {
     /// The problems behind the error, when it has a list of them.
     pub fn problems(&self) -> &[Problem] {
         match self {
-            AppError::LabInvalid { problems, .. } | AppError::Snapshot { problems, .. } => problems,
+            AppError::LabInvalid { problems, .. }
+            | AppError::Snapshot { problems, .. }
+            | AppError::PackInvalid { problems, .. }
+            | AppError::Exports { problems } => problems,
             _ => &[],
         }
     }

@@ -10,9 +10,11 @@ pub mod dto;
 mod error;
 pub mod exam;
 mod lessons;
+pub mod packs;
 pub mod progress;
 pub mod terminal;
 mod verify;
+pub mod workshop;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -326,6 +328,16 @@ impl App {
 
     /// Load one lab of the labs folder by id.
     pub fn lab(&self, id: &str) -> Result<LoadedLab, AppError> {
+        if id.contains('.')
+            && let Some(dir) = self.pack_lab_dir(id)
+        {
+            let mut loaded = cks_labs::load(&dir).map_err(|problems| AppError::LabInvalid {
+                id: id.to_owned(),
+                problems,
+            })?;
+            loaded.lab.id = id.to_owned();
+            return Ok(loaded);
+        }
         let dir = self.config.labs_dir.join(id);
         if !id.is_empty() && !id.contains(['/', '\\']) && dir.join("lab.yaml").is_file() {
             return cks_labs::load(&dir).map_err(|problems| AppError::LabInvalid {
@@ -352,9 +364,19 @@ impl App {
         let mut labs = Vec::new();
         let mut invalid = Vec::new();
         let doctor = cks_cluster::Doctor::probe();
-        for dir in cks_labs::discover(&self.config.labs_dir) {
+        let shipped = cks_labs::discover(&self.config.labs_dir)
+            .into_iter()
+            .map(|dir| (None, dir));
+        let packed = self
+            .pack_labs()
+            .into_iter()
+            .map(|(id, dir)| (Some(id), dir));
+        for (pack_id, dir) in shipped.chain(packed) {
             match cks_labs::load(&dir) {
-                Ok(loaded) => {
+                Ok(mut loaded) => {
+                    if let Some(id) = pack_id {
+                        loaded.lab.id = id;
+                    }
                     if competency.is_none_or(|c| loaded.lab.competencies.iter().any(|x| x == c)) {
                         labs.push(summary(&loaded, Some(&doctor)));
                     }

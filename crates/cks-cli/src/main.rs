@@ -97,6 +97,16 @@ enum Command {
     /// offline, with the same evaluators as the lab checks.
     #[command(subcommand)]
     Play(practice::PlayCommand),
+    /// Lab packs: labs (and exams) from a folder, a .tar.gz or a git repository.
+    #[command(subcommand)]
+    Packs(practice::PacksCommand),
+    /// Merge learners' exports (`ckslab export`) into one self-contained HTML page.
+    Report {
+        #[arg(required = true, value_name = "EXPORT.json")]
+        exports: Vec<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+    },
 }
 
 /// Which cluster: the app's own (default) or a registered kubeconfig context.
@@ -376,6 +386,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             practice::exam(&app, command, json).await.map_err(fail)
         }
         Command::Play(command) => practice::play(command, json).map_err(fail),
+        Command::Packs(command) => {
+            let app = open(&cli).await?;
+            practice::packs(&app, command, json).map_err(fail)
+        }
+        Command::Report { exports, html } => {
+            let app = open(&cli).await?;
+            practice::report(&app, exports, html).map_err(fail)
+        }
         Command::Lessons(LessonsCommand::Search { query }) => {
             let app = open(&cli).await?;
             let hits = app.search_lessons(&query.join(" ")).map_err(fail)?;

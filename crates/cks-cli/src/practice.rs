@@ -442,3 +442,86 @@ pub(crate) async fn answer(
         ExitCode::from(1)
     })
 }
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PacksCommand {
+    /// Install a pack: a folder, a .tar.gz or a git URL with pack.yaml. It is linted and
+    /// self-tested first and refused, with every problem, if anything fails.
+    Add { source: String },
+    /// The installed packs and their labs.
+    List,
+    /// Remove an installed pack (attempts stay in your progress).
+    Remove { id: String },
+    /// Re-fetch a pack from where it came from (same checks) and replace it.
+    Update { id: String },
+}
+
+fn print_pack(p: &cks_app::packs::InstalledPack) {
+    println!(
+        "{} {} — {} by {} ({} lab(s): {})",
+        p.id,
+        p.version,
+        strip_control(&p.name),
+        strip_control(&p.author),
+        p.labs.len(),
+        p.labs.join(", ")
+    );
+}
+
+pub(crate) fn packs(app: &App, command: &PacksCommand, json: bool) -> Result<ExitCode, AppError> {
+    match command {
+        PacksCommand::Add { source } | PacksCommand::Update { id: source } => {
+            let installed = if matches!(command, PacksCommand::Add { .. }) {
+                app.add_pack(source)?
+            } else {
+                app.update_pack(source)?
+            };
+            if json {
+                print_json(&installed);
+            } else {
+                print!("installed ");
+                print_pack(&installed);
+                println!(
+                    "start one with: ckslab start {}",
+                    installed.labs.first().map_or("<lab>", String::as_str)
+                );
+            }
+        }
+        PacksCommand::List => {
+            let packs = app.installed_packs();
+            if json {
+                print_json(&packs);
+            } else if packs.is_empty() {
+                println!("no packs installed: ckslab packs add FOLDER|FILE.tar.gz|GIT-URL");
+            } else {
+                packs.iter().for_each(print_pack);
+            }
+        }
+        PacksCommand::Remove { id } => {
+            app.remove_pack(id)?;
+            if !json {
+                println!("removed pack {id}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ckslab report EXPORT.json… --html FILE`.
+pub(crate) fn report(app: &App, exports: &[PathBuf], html: &Path) -> Result<ExitCode, AppError> {
+    let page = app.workshop_report(exports)?;
+    let tmp = html.with_extension("html.partial");
+    std::fs::write(&tmp, page)
+        .and_then(|()| std::fs::rename(&tmp, html))
+        .map_err(|e| AppError::File {
+            action: "write",
+            path: html.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    println!(
+        "wrote {} ({} learner(s)); open it in any browser, offline",
+        html.display(),
+        exports.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -113,6 +113,16 @@ export function adviceFor(code: string): string {
       return "Some of the drawn labs cannot run on the cluster together. Try another seed or number of tasks, or pick a fixed exam.";
     case "bad-count":
       return "An exam has 15 to 20 tasks.";
+    case "exam-running":
+      return "Another mock exam is still running: resume it from the Mock exam page and submit it first.";
+    case "exam-not-found":
+      return "That exam does not exist (any more). Pick another one on the Mock exam page.";
+    case "exam-not-submitted":
+      return "This exam is still running: resume it from the Mock exam page, then submit it to see the report.";
+    case "exam-task":
+      return "That task is not part of the running exam. Go back to the exam's task list.";
+    case "quiz-question":
+      return "The lesson's questions changed. Reload the lesson and answer again.";
     case "bad-url":
       return "Only web (http or https) links open in the browser.";
     case "ipc":

@@ -6,7 +6,9 @@ import type {
   AttemptView,
   AuthorReport,
   ClusterStatus,
+  CompetencyProgress,
   Curriculum,
+  DomainProgress,
   Doctor,
   ExamFile,
   ExamPlan,
@@ -26,7 +28,6 @@ import type {
   QuizResult,
   SolutionView,
 } from "../lib/types";
-import type { ProgressReport as OlderProgressReport } from "../lib/bindings";
 import curriculumJson from "./fixtures/curriculum.json";
 import labsListJson from "./fixtures/labs-list.json";
 import labGetJson from "./fixtures/lab-get.json";
@@ -59,9 +60,18 @@ const lessonShow: LessonView = {
   })),
 };
 // Captured before readiness/explanation/suggestions existed: the dashboard falls back to `score`.
-// Checked against the older bindings shape, then widened on purpose (no readiness/suggestions).
-const progress = progressJson as OlderProgressReport as unknown as ProgressReport;
-const progressEmpty = progressEmptyJson as OlderProgressReport as unknown as ProgressReport;
+/** The progress report before readiness, explanations and suggestions existed. */
+type OlderProgressReport = Omit<ProgressReport, "domains" | "readiness" | "suggestions"> & {
+  domains: Array<
+    Omit<DomainProgress, "readiness" | "explanation" | "competencies"> & {
+      competencies: Array<Omit<CompetencyProgress, "readiness" | "explanation">>;
+    }
+  >;
+};
+// Captured in the older shape (checked against it), then handed out as is: the dashboard must
+// fall back to `score` when `readiness` is absent.
+const progress = progressJson as OlderProgressReport as ProgressReport;
+const progressEmpty = progressEmptyJson as OlderProgressReport as ProgressReport;
 
 /** The progress report as the issue-9 backend sends it: readiness, explanations, suggestions. */
 function withReadiness(p: ProgressReport): ProgressReport {
@@ -74,6 +84,7 @@ function withReadiness(p: ProgressReport): ProgressReport {
     d.readiness = d.competencies.reduce((a, c) => a + c.readiness, 0) / Math.max(1, d.competencies.length);
     d.explanation = `mean of ${d.competencies.length} competencies`;
   }
+  r.readiness = r.domains.reduce((a, d) => a + d.readiness * d.weight, 0) / 100;
   r.suggestions = [
     {
       competency: "cs.network-policies",

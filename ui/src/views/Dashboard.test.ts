@@ -84,8 +84,10 @@ describe("Dashboard", () => {
     const np = setup.competencies.find((c) => c.id === "cs.network-policies")!;
     np.readiness = 0.8;
     np.explanation = "best lab 80% (hint −10%), quiz 3/4, lesson read";
+    report.readiness = 0.55;
     mockBackend({ progress: () => report });
     render(Dashboard);
+    expect(await screen.findByTestId("overall")).toHaveTextContent("55%");
 
     // The chart bar and its tooltip use readiness, not the older score (0% here).
     const bar = await screen.findByTestId("domain-cluster-setup");

@@ -43,6 +43,8 @@ describe("Policy playground", () => {
     await waitFor(() => expect(policy.value).not.toBe(""));
     await fireEvent.input(policy, { target: { value: "line one\nline two\nabcdefgh\n" } });
     await fireEvent.input(input, { target: { value: "a: 1\nbroken\n" } });
+    expect(screen.getByTestId("play-policy-lines").textContent).toBe("1\n2\n3\n4");
+    expect(screen.getByTestId("play-input-lines").textContent).toBe("1\n2\n3");
     await fireEvent.click(screen.getByTestId("play-evaluate"));
 
     const problems = await screen.findAllByTestId("play-problem");

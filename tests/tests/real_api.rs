@@ -724,3 +724,103 @@ fn a_three_task_exam_start_solve_two_submit_report() {
         }
     });
 }
+
+/// A shared cluster: two learners run the same namespace-scoped lab side by side in their own
+/// prefixed namespaces; one's reset leaves the other's objects; cluster- and node-scoped labs
+/// are refused there.
+#[test]
+fn a_shared_cluster_runs_namespace_labs_per_learner() {
+    let Some(mut plane) = control_plane("a_shared_cluster_runs_namespace_labs_per_learner") else {
+        return;
+    };
+    plane.start_fake_kubelet();
+    let runtime = runtime();
+    let alice_data = tempfile::tempdir().unwrap();
+    let bob_data = tempfile::tempdir().unwrap();
+    runtime.block_on(async {
+        let labs = cks_tests::repo_root().join("labs");
+        let mut apps = Vec::new();
+        for (data, learner) in [(alice_data.path(), "alice"), (bob_data.path(), "bob")] {
+            let app = open_app(data, &labs).await;
+            let connection = app.connect(Some(&plane.kubeconfig), None).await.unwrap();
+            app.register_shared_cluster(&connection, "workshop", learner)
+                .unwrap();
+            let owned = app.authorize(&connection).unwrap();
+            assert_eq!(owned.learner(), Some(learner));
+            apps.push((app, owned, learner));
+        }
+        let lab = "pss-restrict-namespace";
+        let mut namespaces = Vec::new();
+        for (app, owned, learner) in &apps {
+            let started = app.start(lab, Some(42), owned, None).await.unwrap();
+            let ns = started.params["ns"].as_str().unwrap().to_owned();
+            assert!(ns.starts_with(&format!("{learner}-")), "{ns}");
+            assert!(started.task_markdown.contains(&ns));
+            namespaces.push(ns);
+        }
+        assert_ne!(namespaces[0], namespaces[1]);
+        for ns in &namespaces {
+            let (ok, out) = kubectl(&plane, &["get", "deploy", "-n", ns, "-o", "name"]);
+            assert!(ok && out.contains("deployment"), "{out}");
+        }
+        // Labels carry the learner: bob's reset leaves alice's lab alone.
+        let (ok, out) = kubectl(
+            &plane,
+            &[
+                "get",
+                "ns",
+                &namespaces[0],
+                "-o",
+                "jsonpath={.metadata.labels.ckslab\\.io/lab}",
+            ],
+        );
+        assert!(ok && out == format!("alice.{lab}"), "{out}");
+        let (app_b, owned_b, _) = &apps[1];
+        assert!(app_b.reset_attempt(lab, owned_b, None).await.unwrap() >= 1);
+        let (ok, _) = kubectl(&plane, &["get", "ns", &namespaces[0]]);
+        assert!(ok, "alice's namespace survives bob's reset");
+        // Grading works per learner.
+        let (app_a, owned_a, _) = &apps[0];
+        let graded = app_a.grade_attempt(lab, owned_a, None).await.unwrap();
+        assert!(!graded.grade.passed);
+        assert!(
+            graded
+                .outcomes
+                .iter()
+                .any(|o| o.message.contains(&namespaces[0])
+                    || o.findings
+                        .iter()
+                        .any(|f| f.to_string().contains(&namespaces[0]))),
+            "{:#?}",
+            graded.outcomes
+        );
+        // Labs that reach beyond their namespaces are refused before anything is applied.
+        for refused in ["rbac-least-privilege", "apiserver-harden-flags"] {
+            let e = app_a
+                .start(refused, Some(1), owned_a, None)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "shared-cluster", "{refused}: {e}");
+        }
+        // A shared exam draws namespace-scoped labs only.
+        let plan = app_a
+            .plan_exam_within(
+                &cks_app::exam::ExamChoice {
+                    seed: Some(3),
+                    count: Some(15),
+                    ..Default::default()
+                },
+                cks_labs::model::Scope::Namespace,
+            )
+            .unwrap();
+        assert!(!plan.tasks.is_empty());
+        for t in &plan.tasks {
+            assert_eq!(
+                app_a.lab(&t.lab_id).unwrap().scope(),
+                cks_labs::model::Scope::Namespace,
+                "{}",
+                t.lab_id
+            );
+        }
+    });
+}

@@ -65,6 +65,70 @@ pub struct HintReport {
     pub total_penalty: u32,
 }
 
+/// On a shared cluster: the lab must be namespace-scoped, and every namespace it uses comes
+/// from a param, which gets the learner's prefix (`alice-billing`), so learners never meet.
+fn per_learner(
+    loaded: &cks_labs::LoadedLab,
+    mut params: BTreeMap<String, Json>,
+    learner: &str,
+) -> Result<BTreeMap<String, Json>, AppError> {
+    let refuse = |message: String| AppError::SharedCluster {
+        id: loaded.lab.id.clone(),
+        message,
+    };
+    let scope = loaded.scope();
+    if scope != cks_labs::model::Scope::Namespace {
+        return Err(refuse(format!(
+            "it is {}-scoped; a shared cluster runs namespace-scoped labs only",
+            scope.as_str()
+        )));
+    }
+    let mut namespaces = std::collections::BTreeSet::new();
+    for solution in [false, true] {
+        let steps = loaded
+            .render_steps(&params, solution)
+            .map_err(|e| refuse(e.to_string()))?;
+        for step in steps {
+            if let cks_labs::steps::RenderedStep::Apply { objects, file } = step {
+                for o in objects {
+                    let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+                    let ns = if kind == "Namespace" {
+                        o.pointer("/metadata/name")
+                    } else {
+                        o.pointer("/metadata/namespace")
+                    };
+                    match ns.and_then(Json::as_str) {
+                        Some(ns) => {
+                            namespaces.insert(ns.to_owned());
+                        }
+                        None => {
+                            return Err(refuse(format!(
+                                "{file}: a {kind} without a namespace would land in `default`, shared by every learner"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for ns in namespaces {
+        let keys: Vec<String> = params
+            .iter()
+            .filter(|(_, v)| v.as_str() == Some(ns.as_str()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if keys.is_empty() {
+            return Err(refuse(format!(
+                "namespace {ns} is fixed in the lab, not a param, so learners would share it"
+            )));
+        }
+        for k in keys {
+            params.insert(k, Json::String(format!("{learner}-{ns}")));
+        }
+    }
+    Ok(params)
+}
+
 impl App {
     pub fn doctor(&self) -> Doctor {
         Doctor::probe()
@@ -194,7 +258,10 @@ impl App {
     ) -> Result<StartReport, AppError> {
         let loaded = self.lab(lab_id)?;
         let seed = seed.unwrap_or_else(crate::fresh_seed);
-        let params = loaded.draw_params(seed);
+        let mut params = loaded.draw_params(seed);
+        if let Some(learner) = cluster.learner() {
+            params = per_learner(&loaded, params, learner)?;
+        }
         let nodes = self.nodes_for(nodes, loaded.has_node_steps());
         progress("removing what an earlier attempt left");
         self.reset_lab(lab_id, cluster, &params).await?;

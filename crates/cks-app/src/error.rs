@@ -65,6 +65,8 @@ pub enum AppError {
     Exports { problems: Vec<Problem> },
     #[error("no installed pack {0} (see `ckslab packs list`)")]
     PackNotFound(String),
+    #[error("lab {id} cannot run on this shared cluster: {message}")]
+    SharedCluster { id: String, message: String },
     #[error("no exam {0:?} (fixed exams live in exams/*.yaml; `ckslab exam list`)")]
     ExamNotFound(String),
     #[error("this exam cannot run:\n{}", .0.join("\n"))]
@@ -113,6 +115,7 @@ impl AppError {
             AppError::Terminal(_) => "terminal",
             AppError::Watch { .. } => "watch",
             AppError::ExamNotFound(_) => "exam-not-found",
+            AppError::SharedCluster { .. } => "shared-cluster",
             AppError::PackInvalid { .. } => "pack-invalid",
             AppError::PackNotFound(_) => "pack-not-found",
             AppError::Exports { .. } => "exports-invalid",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cks_checks::{Outcome, Status};
 use cks_labs::LoadedLab;
-use cks_labs::model::Step;
+use cks_labs::model::{Scope, Step};
 use cks_store::{NewExam, Source, StoredExam};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -171,6 +171,8 @@ pub struct Candidate {
     pub node_files: BTreeSet<String>,
     /// Setup or grading needs node access.
     pub needs_nodes: bool,
+    /// How far the lab reaches.
+    pub scope: Scope,
 }
 
 /// Which tasks of a list cannot coexist on one cluster, as messages (empty when they can).
@@ -416,12 +418,31 @@ impl App {
             points: lab.points(),
             node_files,
             needs_nodes,
+            scope: loaded.scope(),
         }
     }
 
     /// The exam `choice` describes: checked (every lab exists, none collide) before any setup.
     /// `with_nodes: false` leaves out labs that need node access (a cluster without nodes).
     pub fn plan_exam(&self, choice: &ExamChoice, with_nodes: bool) -> Result<ExamPlan, AppError> {
+        self.plan_exam_within(
+            choice,
+            if with_nodes {
+                Scope::Node
+            } else {
+                Scope::Cluster
+            },
+        )
+    }
+
+    /// Plan with labs reaching at most `reach`: `Node` on CKS Lab's kind cluster, `Cluster` on
+    /// one without nodes, `Namespace` on a shared cluster.
+    pub fn plan_exam_within(
+        &self,
+        choice: &ExamChoice,
+        reach: Scope,
+    ) -> Result<ExamPlan, AppError> {
+        let with_nodes = reach >= Scope::Node;
         let seed = choice.seed.unwrap_or_else(crate::fresh_seed);
         let (title, minutes, picked) = match &choice.exam_id {
             Some(id) => {
@@ -469,7 +490,7 @@ impl App {
                         continue;
                     }
                     let c = self.candidate(&loaded);
-                    if c.needs_nodes && !with_nodes {
+                    if (c.needs_nodes && !with_nodes) || c.scope > reach {
                         continue;
                     }
                     candidates.push(c);
@@ -516,8 +537,14 @@ impl App {
         if let Some(running) = self.store.running_exam().await? {
             return Err(AppError::ExamRunning(running.id));
         }
-        let with_nodes = cluster.has_nodes().await.unwrap_or(false);
-        let plan = self.plan_exam(choice, with_nodes)?;
+        let reach = if cluster.learner().is_some() {
+            Scope::Namespace
+        } else if cluster.has_nodes().await.unwrap_or(false) {
+            Scope::Node
+        } else {
+            Scope::Cluster
+        };
+        let plan = self.plan_exam_within(choice, reach)?;
         if plan.tasks.is_empty() {
             return Err(AppError::ExamConflict(vec![
                 "no lab can be drawn for this cluster".into(),
@@ -821,6 +848,11 @@ mod tests {
             points: 5,
             node_files: files.iter().map(|f| (*f).to_owned()).collect(),
             needs_nodes: !files.is_empty(),
+            scope: if files.is_empty() {
+                Scope::Namespace
+            } else {
+                Scope::Node
+            },
         }
     }
 

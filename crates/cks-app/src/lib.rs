@@ -120,6 +120,9 @@ pub struct LabSummary {
     pub points: u32,
     pub requires: Vec<String>,
     pub checks: usize,
+    /// How far the lab reaches: only `namespace` labs run on a shared cluster.
+    #[ts(type = "\"namespace\" | \"cluster\" | \"node\"")]
+    pub scope: String,
     /// Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -201,6 +204,7 @@ fn summary(loaded: &LoadedLab, doctor: Option<&cks_cluster::Doctor>) -> LabSumma
         points: lab.points(),
         requires: lab.requires.iter().map(|r| r.as_str().to_owned()).collect(),
         checks: lab.checks.len(),
+        scope: loaded.scope().as_str().to_owned(),
     }
 }
 
@@ -501,6 +505,19 @@ impl App {
     pub fn register_cluster(&self, connection: &Connection, name: &str) -> Result<(), AppError> {
         let mut registry = self.registry()?;
         registry.register(name, &connection.identity, false)?;
+        Ok(())
+    }
+
+    /// Register a shared cluster (a workshop's) for one learner: labs run there only when
+    /// namespace-scoped, in namespaces and under labels prefixed with `learner`.
+    pub fn register_shared_cluster(
+        &self,
+        connection: &Connection,
+        name: &str,
+        learner: &str,
+    ) -> Result<(), AppError> {
+        let mut registry = self.registry()?;
+        registry.register_as(name, &connection.identity, false, Some(learner))?;
         Ok(())
     }
 

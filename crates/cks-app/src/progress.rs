@@ -342,6 +342,7 @@ mod tests {
             points: 5,
             requires: vec![],
             checks: 2,
+            scope: "namespace".into(),
             unavailable: None,
         }
     }
@@ -492,6 +493,7 @@ mod readiness_tests {
                 points: 5,
                 requires: vec![],
                 checks: 1,
+                scope: "namespace".into(),
                 unavailable: None,
             },
             LabSummary {
@@ -503,6 +505,7 @@ mod readiness_tests {
                 points: 5,
                 requires: vec![],
                 checks: 1,
+                scope: "namespace".into(),
                 unavailable: None,
             },
         ];

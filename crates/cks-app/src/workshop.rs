@@ -276,6 +276,7 @@ mod tests {
             points: 10,
             requires: vec![],
             checks: 1,
+            scope: "namespace".into(),
             unavailable: None,
         }
     }

@@ -136,6 +136,10 @@ enum ClusterCommand {
         /// Do not ask: the caller confirms (for scripts and CI).
         #[arg(long)]
         yes: bool,
+        /// A shared (workshop) cluster: run only namespace-scoped labs there, in namespaces
+        /// and under labels prefixed with this learner name.
+        #[arg(long, value_name = "LEARNER")]
+        shared_as: Option<String>,
     },
     /// Show a cluster's identity, whether labs may change it, and whether it answers.
     Status {
@@ -399,7 +403,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let hits = app.search_lessons(&query.join(" ")).map_err(fail)?;
             Ok(out.search(&hits))
         }
-        Command::Cluster(ClusterCommand::Register { target, name, yes }) => {
+        Command::Cluster(ClusterCommand::Register {
+            target,
+            name,
+            yes,
+            shared_as,
+        }) => {
             let app = open(&cli).await?;
             let connection = app
                 .connect(target.kubeconfig.as_deref(), target.context.as_deref())
@@ -409,7 +418,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 eprintln!("not registered");
                 return Ok(ExitCode::from(1));
             }
-            app.register_cluster(&connection, name).map_err(fail)?;
+            match shared_as {
+                Some(learner) => app
+                    .register_shared_cluster(&connection, name, learner)
+                    .map_err(fail)?,
+                None => app.register_cluster(&connection, name).map_err(fail)?,
+            }
+            if let Some(learner) = shared_as
+                && !json
+            {
+                println!(
+                    "shared cluster: only namespace-scoped labs run there, in namespaces named {learner}-…"
+                );
+            }
             if json {
                 println!(
                     "{}",

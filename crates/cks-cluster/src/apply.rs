@@ -115,7 +115,7 @@ impl OwnedCluster {
                 .entry("labels")
                 .or_insert_with(|| Json::Object(Default::default()));
             if let Some(labels) = labels.as_object_mut() {
-                labels.insert(LAB_LABEL.into(), Json::String(lab_id.to_owned()));
+                labels.insert(LAB_LABEL.into(), Json::String(self.lab_label(lab_id)));
             }
             let namespace = match caps.scope {
                 Scope::Namespaced => Some(
@@ -153,7 +153,7 @@ impl OwnedCluster {
         timeout: Duration,
     ) -> Result<usize, ClusterError> {
         let client = &self.connection.client;
-        let selector = format!("{LAB_LABEL}={lab_id}");
+        let selector = format!("{LAB_LABEL}={}", self.lab_label(lab_id));
         let list = ListParams::default().labels(&selector);
         let mut resolved: BTreeMap<(String, String), ApiResource> = BTreeMap::new();
         for (api_version, kind) in kinds {

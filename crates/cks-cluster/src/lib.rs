@@ -24,4 +24,6 @@ pub use error::ClusterError;
 pub use kind::{KindProvider, kind_config};
 pub use node::{ContainerNode, DirNode, NodeAccess, NodeBackups, patch_flags};
 pub use ops::{Condition, parse_duration};
-pub use registry::{ClusterIdentity, Connection, OwnedCluster, RegisteredCluster, Registry};
+pub use registry::{
+    ClusterIdentity, Connection, OwnedCluster, RegisteredCluster, Registry, valid_learner,
+};

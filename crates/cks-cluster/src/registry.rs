@@ -123,6 +123,8 @@ impl Connection {
 #[derive(Clone)]
 pub struct OwnedCluster {
     pub(crate) connection: Connection,
+    /// On a shared cluster: the learner whose namespaces and labels this session uses.
+    learner: Option<String>,
     /// Private: no code outside this module can build an `OwnedCluster` by hand.
     _sealed: (),
 }
@@ -139,6 +141,32 @@ impl OwnedCluster {
     pub fn connection(&self) -> &Connection {
         &self.connection
     }
+
+    /// The learner of a shared cluster (`None` on a cluster of one's own).
+    pub fn learner(&self) -> Option<&str> {
+        self.learner.as_deref()
+    }
+
+    /// The value of `ckslab.io/lab` on what a lab creates: the lab id, or on a shared cluster
+    /// `<learner>.<lab id>` so one learner's reset never touches another's objects.
+    pub fn lab_label(&self, lab_id: &str) -> String {
+        match &self.learner {
+            Some(learner) => format!("{learner}.{lab_id}"),
+            None => lab_id.to_owned(),
+        }
+    }
+}
+
+/// A learner name for a shared cluster: kebab-case, at most 20 characters (it prefixes
+/// namespaces and label values, which Kubernetes limits to 63).
+pub fn valid_learner(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 20
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// A cluster in the registry.
@@ -149,6 +177,10 @@ pub struct RegisteredCluster {
     pub identity: ClusterIdentity,
     /// `true` for the cluster CKS Lab created itself (the kind cluster `cks`).
     pub own: bool,
+    /// A shared cluster (a workshop's): the learner whose prefix namespaces and labels get.
+    /// Only namespace-scoped labs run there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learner: Option<String>,
 }
 
 /// The clusters labs may change, kept in `clusters.json` in the data directory.
@@ -189,11 +221,33 @@ impl Registry {
         identity: &ClusterIdentity,
         own: bool,
     ) -> Result<(), ClusterError> {
+        self.register_as(name, identity, own, None)
+    }
+
+    /// Register a cluster, shared when `learner` is given.
+    pub fn register_as(
+        &mut self,
+        name: &str,
+        identity: &ClusterIdentity,
+        own: bool,
+        learner: Option<&str>,
+    ) -> Result<(), ClusterError> {
+        if let Some(l) = learner
+            && !valid_learner(l)
+        {
+            return Err(ClusterError::Registry {
+                path: self.path.clone(),
+                message: format!(
+                    "learner {l:?} must be lowercase letters, digits and dashes, at most 20 characters"
+                ),
+            });
+        }
         self.clusters.retain(|c| c.identity != *identity);
         self.clusters.push(RegisteredCluster {
             name: name.to_owned(),
             identity: identity.clone(),
             own,
+            learner: learner.map(str::to_owned),
         });
         let text = serde_json::to_string_pretty(&self.clusters).unwrap_or_default();
         let err = |e: std::io::Error| ClusterError::Registry {
@@ -224,13 +278,14 @@ impl Registry {
     /// The guard: a connection becomes an [`OwnedCluster`] only if its identity is registered.
     /// The check is local — a refused connection has sent no request.
     pub fn authorize(&self, connection: &Connection) -> Result<OwnedCluster, ClusterError> {
-        if self
+        if let Some(c) = self
             .clusters
             .iter()
-            .any(|c| c.identity == connection.identity)
+            .find(|c| c.identity == connection.identity)
         {
             Ok(OwnedCluster {
                 connection: connection.clone(),
+                learner: c.learner.clone(),
                 _sealed: (),
             })
         } else {

@@ -84,6 +84,7 @@ const FIELDS: &[(&str, bool)] = &[
     ("task", true),
     ("hints", true),
     ("hintCost", false),
+    ("scope", false),
     ("setup", false),
     ("checks", true),
     ("solution", true),
@@ -280,6 +281,9 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
             "difficulty" => {
                 typed::<crate::model::Difficulty>(v, key, &mut r);
             }
+            "scope" => {
+                typed::<crate::model::Scope>(v, key, &mut r);
+            }
             "minutes" | "hintCost" => {
                 typed::<u32>(v, key, &mut r);
             }
@@ -334,6 +338,25 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
                 Problem::new(&file, format!("does not render with sample params: {e}"))
                     .at(line, column)
                     .field(field),
+            );
+        }
+    }
+    if let Some(declared) = loaded.lab.scope {
+        let inferred = loaded.inferred_scope(&sample);
+        if declared < inferred {
+            let (line, column) = positions.find("scope").unwrap_or((1, 1));
+            r.problems.push(
+                Problem::new(
+                    &file,
+                    format!(
+                        "scope {} is narrower than what the lab does ({})",
+                        declared.as_str(),
+                        inferred.as_str()
+                    ),
+                )
+                .at(line, column)
+                .field("scope")
+                .help("namespace: only namespaced objects; cluster: cluster-scoped objects or kubectl steps; node: node files"),
             );
         }
     }

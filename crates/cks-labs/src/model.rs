@@ -37,6 +37,12 @@ pub struct Lab {
     /// Points deducted for each hint revealed (default 1), never below zero.
     #[serde(default = "default_hint_cost")]
     pub hint_cost: u32,
+    /// Where the lab reaches: `namespace` (only namespaced objects in its own namespaces: it can
+    /// run per learner on a shared cluster), `cluster` (cluster-scoped objects or kubectl steps)
+    /// or `node` (node files). Inferred when absent; lint refuses a declaration narrower than
+    /// what the lab does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
     /// Steps `start` runs in order to provision the broken state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub setup: Vec<Step>,
@@ -48,6 +54,27 @@ pub struct Lab {
 
 fn default_hint_cost() -> u32 {
     1
+}
+
+/// How far a lab reaches (ordered: namespace < cluster < node).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Namespace,
+    Cluster,
+    Node,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Namespace => "namespace",
+            Scope::Cluster => "cluster",
+            Scope::Node => "node",
+        }
+    }
 }
 
 #[derive(

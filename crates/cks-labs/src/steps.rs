@@ -27,7 +27,78 @@ pub enum RenderedStep {
     },
 }
 
+/// Kinds that are not namespaced (Namespace itself aside: a namespace-scoped lab creates its own
+/// namespaces, which a shared cluster prefixes per learner).
+pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ConstraintTemplate",
+    "RuntimeClass",
+    "PriorityClass",
+    "StorageClass",
+    "PersistentVolume",
+    "CertificateSigningRequest",
+    "Node",
+    "APIService",
+    "IngressClass",
+    "PodSecurityPolicy",
+    "CSIDriver",
+    "VolumeAttachment",
+];
+
 impl LoadedLab {
+    /// How far the lab reaches, from what its steps and checks do (for `params`).
+    pub fn inferred_scope(&self, params: &BTreeMap<String, Json>) -> crate::model::Scope {
+        use crate::model::Scope;
+        let mut scope = Scope::Namespace;
+        for solution in [false, true] {
+            for step in self.render_steps(params, solution).unwrap_or_default() {
+                let reach = match &step {
+                    RenderedStep::Node(_) => Scope::Node,
+                    RenderedStep::Kubectl(_) => Scope::Cluster,
+                    RenderedStep::Apply { objects, .. } => {
+                        let cluster = objects.iter().any(|o| {
+                            let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+                            let api = o
+                                .get("apiVersion")
+                                .and_then(Json::as_str)
+                                .unwrap_or_default();
+                            CLUSTER_SCOPED_KINDS.contains(&kind)
+                                || api.starts_with("constraints.gatekeeper.sh/")
+                        });
+                        if cluster {
+                            Scope::Cluster
+                        } else {
+                            Scope::Namespace
+                        }
+                    }
+                    RenderedStep::Wait { .. } => Scope::Namespace,
+                };
+                scope = scope.max(reach);
+            }
+        }
+        if let Ok(rendered) = self.render(params) {
+            let specs: Vec<cks_checks::CheckSpec> = rendered.checks.specs().cloned().collect();
+            let s = cks_checks::spec::selections(&specs);
+            if !s.node_files.is_empty() || !s.logs.is_empty() {
+                scope = Scope::Node;
+            }
+        }
+        scope
+    }
+
+    /// The declared scope, else the inferred one.
+    pub fn scope(&self) -> crate::model::Scope {
+        self.lab
+            .scope
+            .unwrap_or_else(|| self.inferred_scope(&self.draw_params(0)))
+    }
+
     /// Render setup (`solution: false`) or solution steps for params.
     pub fn render_steps(
         &self,

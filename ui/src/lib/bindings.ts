@@ -41,6 +41,10 @@ export type QuizQuestion = { question: string, choices?: Array<string>, answer: 
 
 export type LabSummary = { id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
 /**
+ * How far the lab reaches: only `namespace` labs run on a shared cluster.
+ */
+scope: "namespace" | "cluster" | "node", 
+/**
  * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
  */
 unavailable?: string, };
@@ -71,6 +75,10 @@ export type CheckInfo = { id: string, points: number, kind: string, description:
 
 export type LabDetail = { contentHash: string, sampleParams: { [key in string]: JsonValue }, taskMarkdown: string, hintCount: number, hintCost: number, checkList: Array<CheckInfo>, id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
 /**
+ * How far the lab reaches: only `namespace` labs run on a shared cluster.
+ */
+scope: "namespace" | "cluster" | "node", 
+/**
  * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
  */
 unavailable?: string, };
@@ -84,6 +92,10 @@ export type FixtureRef = {
 path: string, kind: FixtureRole, };
 
 export type LabView = { taskHtml: string, fixtures: Array<FixtureRef>, contentHash: string, sampleParams: { [key in string]: JsonValue }, taskMarkdown: string, hintCount: number, hintCost: number, checkList: Array<CheckInfo>, id: string, title: string, competencies: Array<string>, difficulty: string, minutes: number, points: number, requires: Array<string>, checks: number, 
+/**
+ * How far the lab reaches: only `namespace` labs run on a shared cluster.
+ */
+scope: "namespace" | "cluster" | "node", 
 /**
  * Why this lab cannot run on this machine (host capabilities from the doctor), if it cannot.
  */

@@ -159,6 +159,8 @@ def hostile_labs(tmp):
     """The shipped labs plus `xss-probe`: a copy of a lab whose task carries XSS payloads."""
     labs = os.path.join(tmp, "labs")
     shutil.copytree(os.path.join(ROOT, "labs"), labs)
+    # Fixed exams live next to the labs folder.
+    shutil.copytree(os.path.join(ROOT, "exams"), os.path.join(tmp, "exams"))
     probe = os.path.join(labs, "xss-probe")
     shutil.copytree(os.path.join(labs, "sa-disable-automount"), probe)
     lab_yaml = os.path.join(probe, "lab.yaml")
@@ -214,6 +216,59 @@ def author_view(driver, labs):
     open(lab_yaml, "w").write(original)
     driver.wait_text('[data-testid="author-report"]', lambda t: "x_unknown_field" not in t, timeout=20)
     driver.click('[data-testid="author-watch"]')  # stop watching
+
+
+def select(driver, css, value):
+    driver.js("const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true}));", css, value)
+
+
+def playground(driver):
+    print("playground: a Gatekeeper required-labels policy and a VAP replicas limit")
+    driver.click('[data-testid="nav-playground"]')
+    driver.find('[data-testid="play-example"] option[value="gatekeeper-required-labels"]')
+    select(driver, '[data-testid="play-example"]', "gatekeeper-required-labels")
+    driver.wait_text('[data-testid="play-policy"]', lambda t: True)
+    driver.click('[data-testid="play-evaluate"]')
+    results = driver.wait_text('[data-testid="play-results"]', lambda t: "team-b" in t and "owner" in t)
+    assert "team-a" in results, results
+    verdicts = driver.js("return [...document.querySelectorAll('[data-testid=\"play-verdict\"]')].map(e => e.textContent.trim());")
+    assert len(verdicts) == 3 and len(set(verdicts)) == 2, verdicts
+    driver.screenshot("playground")
+    select(driver, '[data-testid="play-example"]', "vap-replicas-limit")
+    driver.click('[data-testid="play-evaluate"]')
+    driver.wait_text('[data-testid="play-results"]', lambda t: "replicas must be at most 5, got 9" in t)
+    # A policy that does not compile: its position, and the app keeps working.
+    driver.js("const t = document.querySelector('[data-testid=\"play-policy\"]'); t.value = t.value.replace('object.spec.replicas <= 5', 'object.spec.replicas <='); t.dispatchEvent(new Event('input', {bubbles: true}));")
+    driver.click('[data-testid="play-evaluate"]')
+    problem = driver.wait_text('[data-testid="play-problem"]', lambda t: "compile" in t)
+    assert any(ch.isdigit() for ch in problem), problem
+
+
+def exam_flow(driver):
+    print("exam: start a fixed three-task exam on the cluster, open a task, submit, report")
+    driver.click('[data-testid="nav-exam"]')
+    driver.find('[data-testid="exam-kind-fixed"]')
+    driver.js("const r = document.querySelector('[data-testid=\"exam-kind-fixed\"]'); r.click();")
+    driver.find('[data-testid="exam-file"] option[value="three-domains"]')
+    select(driver, '[data-testid="exam-file"]', "three-domains")
+    driver.click('[data-testid="exam-start"]')
+    driver.find('[data-testid="exam-countdown"]', timeout=180)
+    driver.find('[data-testid="exam-task-3"]')
+    driver.click('[data-testid="exam-task-2"]')
+    driver.wait_text('[data-testid="exam-task-body"]', lambda t: len(t) > 40)
+    driver.click('[data-testid="exam-flag"]')
+    driver.find('[data-testid="exam-task-2"] [data-testid="exam-task-flagged"]')
+    driver.screenshot("exam-task")
+    driver.click('[data-testid="exam-submit"]')
+    confirm = driver.wait_text('[data-testid="exam-submit-confirm"]', lambda t: "1" in t)
+    assert confirm
+    driver.click('[data-testid="exam-submit-yes"]')
+    percent = driver.wait_text('[data-testid="exam-report-percent"]', lambda t: "%" in t, timeout=180)
+    assert "%" in percent
+    driver.find('[data-testid="exam-domains"]')
+    domains = driver.js("return document.querySelectorAll('[data-testid^=\"exam-domain-\"]').length;")
+    assert domains == 3, domains
+    driver.screenshot("exam-report")
 
 
 def cluster_flow(driver):
@@ -381,8 +436,10 @@ def main():
         driver.screenshot("settings")
 
         author_view(driver, app_env["CKSLAB_LABS"])
+        playground(driver)
         if plane:
             cluster_flow(driver)
+            exam_flow(driver)
         else:
             print("SKIPPED cluster phase: no real-API plane given", file=sys.stderr)
         print("desktop e2e passed")

@@ -36,6 +36,21 @@ echo "== desktop app end to end: the real binary in a real WebKitGTK window (Xvf
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --version '^2' --locked --quiet
 CKSLAB_E2E_REQUIRED="${CKSLAB_E2E_REQUIRED:-1}" python3 tests/e2e/desktop_e2e.py "${CARGO_TARGET_DIR:-$root/target}/debug/ckslab-desktop" "${CARGO_TARGET_DIR:-$root/target}/debug/real-api-plane"
 
+echo "== package: build the .deb, install it, run the installed CLI and app"
+# Installs system-wide, so only when asked (CI sets CKSLAB_INSTALL_TEST=1) or as root.
+if [[ "${CKSLAB_INSTALL_TEST:-}" == 1 || "$(id -u)" == 0 ]]; then
+  sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  scripts/package.sh --debug
+  deb="$(ls -t "${CARGO_TARGET_DIR:-$root/target}"/debug/bundle/deb/*.deb | head -1)"
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
+  /usr/bin/ckslab --version
+  /usr/bin/ckslab --data-dir "$(mktemp -d)" labs list | tail -3
+  CKSLAB_E2E_REQUIRED="${CKSLAB_E2E_REQUIRED:-1}" python3 tests/e2e/desktop_e2e.py --installed /usr/bin/ckslab-desktop
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq cks-lab >/dev/null
+else
+  echo "SKIPPED package install test: set CKSLAB_INSTALL_TEST=1 (it installs the .deb system-wide)"
+fi
+
 echo "== labs (the CLI, as an author runs it)"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/ckslab"
 data="$(mktemp -d)"

@@ -11,6 +11,8 @@ kube-apiserver: the lab is started, graded and reset from the UI, and the embedd
 a shell (and kubectl) against it. The author view checks a lab folder and live-reloads.
 
 Usage: tests/e2e/desktop_e2e.py PATH_TO_APP_BINARY [PATH_TO_REAL_API_PLANE]
+       tests/e2e/desktop_e2e.py --installed /usr/bin/ckslab-desktop   (the installed package:
+       its own labs and lessons from /usr/share/ckslab; first screen and a lab only)
 Skips (exit 0, loudly) when the display stack is missing, unless CKSLAB_E2E_REQUIRED=1; the
 cluster phase skips loudly when the Kubernetes binaries are missing.
 """
@@ -310,11 +312,15 @@ def cluster_flow(driver):
 
 
 def main():
+    installed = len(sys.argv) == 3 and sys.argv[1] == "--installed"
     if len(sys.argv) not in (2, 3):
         print(__doc__)
         sys.exit(2)
-    app = os.path.abspath(sys.argv[1])
-    plane_bin = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else None
+    if installed:
+        app, plane_bin = os.path.abspath(sys.argv[2]), None
+    else:
+        app = os.path.abspath(sys.argv[1])
+        plane_bin = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else None
     if not os.path.isfile(app):
         skip(f"the app binary {app} does not exist (build it with `npx tauri build --debug --no-bundle`)")
     for tool in ["tauri-driver", "WebKitWebDriver", "Xvfb"]:
@@ -333,11 +339,10 @@ def main():
         port, native = free_port(), free_port()
         # The app inherits tauri-driver's environment: its own data folder (never the learner's)
         # and a labs folder that holds the hostile lab.
-        app_env = {
-            "CKSLAB_DATA_DIR": os.path.join(tmp, "data"),
-            "CKSLAB_LABS": hostile_labs(tmp),
-            "CKSLAB_CONTENT": os.path.join(ROOT, "content"),
-        }
+        app_env = {"CKSLAB_DATA_DIR": os.path.join(tmp, "data")}
+        if not installed:
+            app_env["CKSLAB_LABS"] = hostile_labs(tmp)
+            app_env["CKSLAB_CONTENT"] = os.path.join(ROOT, "content")
         plane = start_plane(plane_bin, app_env, tmp) if plane_bin else None
         if plane:
             procs.append(plane)
@@ -361,6 +366,15 @@ def main():
         print("dashboard")
         driver.find('[data-testid="readiness-chart"]', timeout=60)
         print(f"  first content after {time.time() - started:.2f}s")
+        if installed:
+            driver.screenshot("installed-first-screen")
+            print("installed package: its own labs and lessons")
+            driver.js("location.hash = '#/lab/pss-restrict-namespace'")
+            driver.wait_text('[data-testid="lab-task"]', lambda t: "Pod Security" in t or "restricted" in t)
+            driver.click('[data-testid="nav-curriculum"]')
+            driver.find('[data-testid^="lesson-link-"]')
+            print("installed desktop e2e passed")
+            return
         driver.screenshot("dashboard")
 
         print("curriculum")

@@ -67,6 +67,10 @@ pub enum AppError {
     PackNotFound(String),
     #[error("lab {id} cannot run on this shared cluster: {message}")]
     SharedCluster { id: String, message: String },
+    #[error("{message}")]
+    Images { message: String },
+    #[error("add-on {name}: {message}")]
+    Addon { name: String, message: String },
     #[error("no exam {0:?} (fixed exams live in exams/*.yaml; `ckslab exam list`)")]
     ExamNotFound(String),
     #[error("this exam cannot run:\n{}", .0.join("\n"))]
@@ -115,6 +119,8 @@ impl AppError {
             AppError::Terminal(_) => "terminal",
             AppError::Watch { .. } => "watch",
             AppError::ExamNotFound(_) => "exam-not-found",
+            AppError::Images { .. } => "images",
+            AppError::Addon { .. } => "addon",
             AppError::SharedCluster { .. } => "shared-cluster",
             AppError::PackInvalid { .. } => "pack-invalid",
             AppError::PackNotFound(_) => "pack-not-found",
@@ -154,7 +160,10 @@ impl AppError {
     pub fn is_environment(&self) -> bool {
         matches!(
             self,
-            AppError::Store(_) | AppError::Cluster(_) | AppError::NoCluster(_)
+            AppError::Store(_)
+                | AppError::Cluster(_)
+                | AppError::NoCluster(_)
+                | AppError::Images { .. }
         )
     }
 }

@@ -12,6 +12,7 @@ pub mod exam;
 mod lessons;
 pub mod packs;
 pub mod progress;
+pub mod setup;
 pub mod terminal;
 mod verify;
 pub mod workshop;

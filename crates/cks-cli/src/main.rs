@@ -100,6 +100,19 @@ enum Command {
     /// Lab packs: labs (and exams) from a folder, a .tar.gz or a git repository.
     #[command(subcommand)]
     Packs(practice::PacksCommand),
+    /// First-run setup: missing tools (with the command for your distribution), the cluster,
+    /// the labs' images (pulled once, loaded into the nodes) and add-ons.
+    Setup {
+        /// Print the plan; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The container images labs run: list, pull once, load into the cluster's nodes.
+    #[command(subcommand)]
+    Images(practice::ImagesCommand),
+    /// Add-ons some labs require (Gatekeeper, ingress-nginx, Cilium, …).
+    #[command(subcommand)]
+    Addons(practice::AddonsCommand),
     /// Merge learners' exports (`ckslab export`) into one self-contained HTML page.
     Report {
         #[arg(required = true, value_name = "EXPORT.json")]
@@ -393,6 +406,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Packs(command) => {
             let app = open(&cli).await?;
             practice::packs(&app, command, json).map_err(fail)
+        }
+        Command::Setup { dry_run } => {
+            let app = open(&cli).await?;
+            practice::setup(&app, *dry_run, json).await.map_err(fail)
+        }
+        Command::Images(command) => {
+            let app = open(&cli).await?;
+            practice::images(&app, command, json).map_err(fail)
+        }
+        Command::Addons(command) => {
+            let app = open(&cli).await?;
+            practice::addons(&app, command, json).await.map_err(fail)
         }
         Command::Report { exports, html } => {
             let app = open(&cli).await?;

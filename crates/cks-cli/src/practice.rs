@@ -525,3 +525,177 @@ pub(crate) fn report(app: &App, exports: &[PathBuf], html: &Path) -> Result<Exit
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImagesCommand {
+    /// Every image the labs run.
+    List,
+    /// Pull them through the container engine (images already present are skipped, so a
+    /// retry resumes).
+    Pull,
+    /// Load them into CKS Lab's kind nodes, so labs start offline.
+    Load,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AddonsCommand {
+    /// Add-ons, their pinned versions, which labs each unlocks and what the host needs.
+    List,
+    /// Download (once, checksum-verified) and apply an add-on to CKS Lab's cluster.
+    Install { name: String },
+    /// Delete an add-on's objects from the cluster.
+    Remove { name: String },
+}
+
+pub(crate) async fn setup(app: &App, dry_run: bool, json: bool) -> Result<ExitCode, AppError> {
+    let plan = app.setup_plan().await?;
+    if json && dry_run {
+        print_json(&plan);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Setup plan for this machine ({}):", plan.distribution);
+    if plan.missing.is_empty() {
+        println!("  1. tools: docker/podman, kind and kubectl are installed");
+    } else {
+        println!("  1. install what is missing:");
+        for m in &plan.missing {
+            println!("       {} — {}\n         {}", m.name, m.why, m.install);
+        }
+    }
+    if plan.cluster_exists {
+        println!("  2. cluster: `cks` exists already");
+    } else {
+        println!("  2. cluster: {}", plan.create_cluster.join(" "));
+    }
+    println!(
+        "  3. images: pull {} image(s) once and load them into the nodes (ckslab images pull && ckslab images load):",
+        plan.images.len()
+    );
+    for image in &plan.images {
+        println!("       {image}");
+    }
+    println!("  4. add-ons (only for the labs that need them; ckslab addons install NAME):");
+    for a in &plan.addons {
+        println!(
+            "       {} {} — unlocks {} lab(s){}",
+            a.name,
+            a.version,
+            a.unlocks.len(),
+            if a.needs.is_empty() {
+                String::new()
+            } else {
+                format!("; needs {}", a.needs.join(", "))
+            }
+        );
+    }
+    for h in &plan.host {
+        println!("  note: {h}");
+    }
+    if dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !plan.missing.is_empty() {
+        eprintln!(
+            "install the missing tools above, then run `ckslab setup` again; lessons, fixture grading and the playground work meanwhile"
+        );
+        return Ok(ExitCode::from(3));
+    }
+    let progress = |line: &str| eprintln!("  {line}");
+    if !plan.cluster_exists {
+        app.create_cluster(|l| progress(l)).await?;
+    }
+    app.pull_images(&progress)?;
+    app.load_images(&progress)?;
+    println!("ready: open a lab (ckslab labs list, ckslab start ID)");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn images(app: &App, command: &ImagesCommand, json: bool) -> Result<ExitCode, AppError> {
+    let progress = |line: &str| {
+        if !json {
+            eprintln!("  {line}");
+        }
+    };
+    match command {
+        ImagesCommand::List => {
+            let images = app.lab_images()?;
+            if json {
+                print_json(&images);
+            } else {
+                images.iter().for_each(|i| println!("{i}"));
+            }
+        }
+        ImagesCommand::Pull => {
+            let (pulled, present) = app.pull_images(&progress)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"pulled": pulled, "present": present})
+                );
+            } else {
+                println!("{pulled} pulled, {present} already present");
+            }
+        }
+        ImagesCommand::Load => {
+            let loaded = app.load_images(&progress)?;
+            if json {
+                println!("{}", serde_json::json!({"loaded": loaded}));
+            } else {
+                println!("{loaded} image(s) loaded into the cluster's nodes");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn addons(
+    app: &App,
+    command: &AddonsCommand,
+    json: bool,
+) -> Result<ExitCode, AppError> {
+    match command {
+        AddonsCommand::List => {
+            let addons = app.addons()?;
+            if json {
+                print_json(&addons);
+            } else {
+                for a in &addons {
+                    println!(
+                        "{:<14} {:<20} {} unlocks: {}{}",
+                        a.name,
+                        a.version,
+                        if a.installed {
+                            "installed  "
+                        } else {
+                            "           "
+                        },
+                        if a.unlocks.is_empty() {
+                            "—".to_owned()
+                        } else {
+                            a.unlocks.join(", ")
+                        },
+                        a.how
+                            .as_ref()
+                            .map(|h| format!("\n{:>16}by hand: {h}", ""))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        AddonsCommand::Install { name } => {
+            let a = app.install_addon(name, &|l| eprintln!("  {l}")).await?;
+            if json {
+                print_json(&a);
+            } else {
+                println!("installed {} {}", a.name, a.version);
+            }
+        }
+        AddonsCommand::Remove { name } => {
+            app.remove_addon(name).await?;
+            if !json {
+                println!("removed {name}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -85,6 +85,7 @@ const FIELDS: &[(&str, bool)] = &[
     ("hints", true),
     ("hintCost", false),
     ("scope", false),
+    ("images", false),
     ("setup", false),
     ("checks", true),
     ("solution", true),
@@ -275,7 +276,7 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
             "schema" | "id" | "title" | "task" => {
                 typed::<String>(v, key, &mut r);
             }
-            "competencies" | "hints" => {
+            "competencies" | "hints" | "images" => {
                 typed::<Vec<String>>(v, key, &mut r);
             }
             "difficulty" => {
@@ -338,6 +339,32 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
                 Problem::new(&file, format!("does not render with sample params: {e}"))
                     .at(line, column)
                     .field(field),
+            );
+        }
+    }
+    let used = loaded.used_images(&sample);
+    for image in used.difference(&loaded.lab.images.iter().cloned().collect()) {
+        let (line, column) = positions
+            .find("images")
+            .or_else(|| positions.find("setup"))
+            .unwrap_or((1, 1));
+        r.problems.push(
+            Problem::new(
+                &file,
+                format!("image {image} is used by the setup or solution but not listed"),
+            )
+            .at(line, column)
+            .field("images")
+            .help("list every image so `ckslab images pull` can preload it"),
+        );
+    }
+    for (i, image) in loaded.lab.images.iter().enumerate() {
+        if image.trim().is_empty() || image.contains(char::is_whitespace) || image.contains("{{") {
+            let (line, column) = positions.find(&format!("images[{i}]")).unwrap_or((1, 1));
+            r.problems.push(
+                Problem::new(&file, format!("{image:?} is not an image reference"))
+                    .at(line, column)
+                    .field(format!("images[{i}]")),
             );
         }
     }

@@ -37,6 +37,10 @@ pub struct Lab {
     /// Points deducted for each hint revealed (default 1), never below zero.
     #[serde(default = "default_hint_cost")]
     pub hint_cost: u32,
+    /// Every container image the lab's setup and solution run, so `ckslab images pull|load`
+    /// can preload them and labs start offline. Lint refuses an image used but not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
     /// Where the lab reaches: `namespace` (only namespaced objects in its own namespaces: it can
     /// run per learner on a shared cluster), `cluster` (cluster-scoped objects or kubectl steps)
     /// or `node` (node files). Inferred when absent; lint refuses a declaration narrower than

@@ -51,6 +51,23 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "VolumeAttachment",
 ];
 
+/// An image on a reserved test domain: named by a lab, never pulled.
+pub fn fictional(image: &str) -> bool {
+    let Some((host, _)) = image.split_once('/') else {
+        return false;
+    };
+    if !host.contains('.') && !host.contains(':') {
+        return false;
+    }
+    let host = host.split(':').next().unwrap_or(host);
+    [".internal", ".example", ".local", ".test", ".invalid"]
+        .iter()
+        .any(|d| host.ends_with(d))
+        || matches!(host, "example.com" | "example.org" | "example.net")
+        || host.ends_with(".example.com")
+        || host.ends_with(".example.org")
+}
+
 impl LoadedLab {
     /// How far the lab reaches, from what its steps and checks do (for `params`).
     pub fn inferred_scope(&self, params: &BTreeMap<String, Json>) -> crate::model::Scope {
@@ -90,6 +107,46 @@ impl LoadedLab {
             }
         }
         scope
+    }
+
+    /// Images the setup and solution manifests run (containers, init and ephemeral containers),
+    /// for `params`. Images on reserved test domains (`*.internal`, `*.example`, `*.local`,
+    /// `example.com`/`.org`) are fictional by convention — a lab names them to be judged, never
+    /// run — and are left out.
+    pub fn used_images(&self, params: &BTreeMap<String, Json>) -> BTreeSet<String> {
+        fn walk(v: &Json, out: &mut BTreeSet<String>) {
+            match v {
+                Json::Object(map) => {
+                    for (k, v) in map {
+                        if matches!(
+                            k.as_str(),
+                            "containers" | "initContainers" | "ephemeralContainers"
+                        ) && let Some(list) = v.as_array()
+                        {
+                            for c in list {
+                                if let Some(image) = c.get("image").and_then(Json::as_str)
+                                    && !fictional(image)
+                                {
+                                    out.insert(image.to_owned());
+                                }
+                            }
+                        }
+                        walk(v, out);
+                    }
+                }
+                Json::Array(items) => items.iter().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        for solution in [false, true] {
+            for step in self.render_steps(params, solution).unwrap_or_default() {
+                if let RenderedStep::Apply { objects, .. } = step {
+                    objects.iter().for_each(|o| walk(o, &mut out));
+                }
+            }
+        }
+        out
     }
 
     /// The declared scope, else the inferred one.

@@ -663,6 +663,18 @@ fn a_three_task_exam_start_solve_two_submit_report() {
             "exam-task"
         );
 
+        // No hints or solutions for a task of the running exam.
+        assert_eq!(
+            app.hint(&view.tasks[0].lab_id).await.unwrap_err().code(),
+            "exam-running"
+        );
+        assert_eq!(
+            app.solution(&view.tasks[0].lab_id)
+                .await
+                .unwrap_err()
+                .code(),
+            "exam-running"
+        );
         // Solve tasks 1 and 3 with their own params.
         for t in [&view.tasks[0], &view.tasks[2]] {
             let attempt = app.store().attempt(t.attempt_id).await.unwrap();

@@ -488,10 +488,22 @@ impl App {
         Ok(deleted)
     }
 
+    /// Hints and solutions are not for a task of the exam that is running.
+    async fn refuse_during_exam(&self, attempt: &cks_store::Attempt) -> Result<(), AppError> {
+        if attempt.source == "exam"
+            && let Some(exam) = self.store.running_exam().await?
+            && exam.tasks.iter().any(|t| t.attempt_id == attempt.id)
+        {
+            return Err(AppError::ExamRunning(exam.id));
+        }
+        Ok(())
+    }
+
     /// Reveal the next hint of the latest attempt (recorded; each costs the lab's hint cost).
     pub async fn hint(&self, lab_id: &str) -> Result<HintReport, AppError> {
         let loaded = self.lab(lab_id)?;
         let attempt = self.newest_attempt(lab_id).await?;
+        self.refuse_during_exam(&attempt).await?;
         let revealed = self.store.hints_revealed(attempt.id).await?;
         let total = u32::try_from(loaded.lab.hints.len()).unwrap_or(0);
         let next = (0..total)
@@ -525,7 +537,10 @@ impl App {
     pub async fn solution(&self, lab_id: &str) -> Result<String, AppError> {
         let loaded = self.lab(lab_id)?;
         let params = match self.newest_attempt(lab_id).await {
-            Ok(a) => Self::params_of(&a),
+            Ok(a) => {
+                self.refuse_during_exam(&a).await?;
+                Self::params_of(&a)
+            }
             Err(_) => loaded.draw_params(0),
         };
         let rendered = render_lab(&loaded, &params, lab_id)?;

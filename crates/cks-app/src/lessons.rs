@@ -75,17 +75,35 @@ pub struct QuizResult {
 /// backticks, and a trailing full stop.
 pub(crate) fn short_answer_matches(given: &str, expected: &str) -> bool {
     let norm = |s: &str| {
-        s.trim()
-            .trim_end_matches('.')
+        let unquoted: String = s
             .chars()
             .filter(|c| !matches!(c, '`' | '"' | '\''))
-            .collect::<String>()
+            .collect();
+        let trimmed = unquoted.trim();
+        let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
+        trimmed
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase()
     };
     !norm(given).is_empty() && norm(given) == norm(expected)
+}
+
+#[cfg(test)]
+mod quiz_tests {
+    #[test]
+    fn short_answers_match_up_to_case_spacing_quotes_and_one_full_stop() {
+        use super::short_answer_matches as m;
+        assert!(m(
+            "It is  equivalent to ROOT on the node.",
+            "It is equivalent to root on the node"
+        ));
+        assert!(m("\"kubectl auth can-i.\"", "`kubectl auth can-i`"));
+        assert!(!m("root..", "root"), "one full stop only");
+        assert!(!m("", ""), "an empty answer is never right");
+        assert!(!m("not root", "root"));
+    }
 }
 
 impl App {

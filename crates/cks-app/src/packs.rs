@@ -177,12 +177,13 @@ fn fetch(source: &str, to: &Path) -> Result<(), Vec<Problem>> {
         let out = std::process::Command::new("git")
             .args(["clone", "--depth", "1", "--quiet", "--"])
             .arg(source)
-            .arg(to.join("repo"))
+            .arg(to.with_extension("clone"))
             .env("GIT_TERMINAL_PROMPT", "0")
             .output();
         match out {
             Ok(o) if o.status.success() => {
-                let repo = to.join("repo");
+                // Cloned next to the staging folder, so a pack's own `repo/` folder is safe.
+                let repo = to.with_extension("clone");
                 copy_tree(&repo, to, &mut problems);
                 let _ = std::fs::remove_dir_all(&repo);
             }
@@ -385,7 +386,7 @@ impl App {
 
     /// Install a pack after every check passed; `replace` allows a pack id already installed
     /// (update). Nothing is installed when any check fails.
-    fn install_pack(&self, source: &str, replace: bool) -> Result<InstalledPack, AppError> {
+    fn install_pack(&self, source: &str, replace: Option<&str>) -> Result<InstalledPack, AppError> {
         let packs = self.packs_dir();
         std::fs::create_dir_all(&packs).map_err(|e| AppError::File {
             action: "create",
@@ -423,7 +424,19 @@ impl App {
                 }
             };
             let target = packs.join(&manifest.id);
-            if target.exists() && !replace {
+            if let Some(expected) = replace
+                && manifest.id != expected
+            {
+                return Err(AppError::PackInvalid {
+                    origin: source.to_owned(),
+                    problems: vec![Problem::new(staging.join("pack.yaml"), format!(
+                        "the source now holds pack {}, not {expected}; nothing was replaced",
+                        manifest.id
+                    ))
+                    .field("id")],
+                });
+            }
+            if target.exists() && replace.is_none() {
                 return Err(AppError::PackInvalid {
                     origin: source.to_owned(),
                     problems: vec![
@@ -480,12 +493,27 @@ impl App {
             Ok(installed)
         })();
         let _ = std::fs::remove_dir_all(&staging);
-        result
+        // Problems name files in the staging folder, which is gone: point them at the source.
+        result.map_err(|e| match e {
+            AppError::PackInvalid { origin, problems } => AppError::PackInvalid {
+                problems: problems
+                    .into_iter()
+                    .map(|mut p| {
+                        if let Ok(rest) = p.file.strip_prefix(&staging) {
+                            p.file = Path::new(&origin).join(rest);
+                        }
+                        p
+                    })
+                    .collect(),
+                origin,
+            },
+            other => other,
+        })
     }
 
     /// Install a pack from a folder, a `.tar.gz` or a git URL.
     pub fn add_pack(&self, source: &str) -> Result<InstalledPack, AppError> {
-        self.install_pack(source, false)
+        self.install_pack(source, None)
     }
 
     /// Re-fetch an installed pack from where it came from and replace it (same checks).
@@ -495,14 +523,7 @@ impl App {
             .into_iter()
             .find(|p| p.id == id)
             .ok_or_else(|| AppError::PackNotFound(id.to_owned()))?;
-        let updated = self.install_pack(&pack.source, true)?;
-        if updated.id != id {
-            return Err(AppError::PackNotFound(format!(
-                "{id} (its source now holds pack {})",
-                updated.id
-            )));
-        }
-        Ok(updated)
+        self.install_pack(&pack.source, Some(id))
     }
 
     /// Remove an installed pack (its attempts stay in the progress store).

@@ -114,7 +114,10 @@ pub fn render(
     // Per person.
     h.push_str("<h2>Per person</h2><table><tr><th>Learner</th><th>Attempts</th><th>Exam tasks</th><th>Labs passed</th><th>Overall</th></tr>\n");
     for l in learners {
-        let passed = l.labs.values().filter(|s| s.1).count();
+        let passed = labs
+            .iter()
+            .filter(|lab| l.labs.get(&lab.id).is_some_and(|s| s.1))
+            .count();
         let overall = if labs.is_empty() {
             None
         } else {

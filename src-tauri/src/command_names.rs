@@ -43,4 +43,9 @@ pub(crate) const COMMANDS: &[&str] = &[
     "exam_submit",
     "exam_report",
     "exam_history",
+    "setup_plan",
+    "images_pull",
+    "images_load",
+    "addons_list",
+    "addon_install",
 ];

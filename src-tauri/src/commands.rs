@@ -475,3 +475,57 @@ pub(crate) async fn exam_report(
 pub(crate) async fn exam_history(state: tauri::State<'_, State>) -> Result<Vec<exam::ExamSummary>> {
     Ok(state.app.exam_history().await?)
 }
+
+/// What first-run setup would do on this machine (nothing is changed).
+#[tauri::command]
+pub(crate) async fn setup_plan(
+    state: tauri::State<'_, State>,
+) -> Result<cks_app::setup::SetupPlan> {
+    Ok(state.app.setup_plan().await?)
+}
+
+/// Pull every lab image not present yet, streaming progress (a retry resumes).
+#[tauri::command]
+pub(crate) async fn images_pull(
+    state: tauri::State<'_, State>,
+    on_event: Channel<ProgressEvent>,
+) -> Result<dto::ImagesDone> {
+    let send = line_sender(on_event);
+    let (pulled, present) = state.app.pull_images(&send)?;
+    Ok(dto::ImagesDone {
+        done: pulled,
+        skipped: present,
+    })
+}
+
+/// Load every lab image into the cluster's nodes, streaming progress.
+#[tauri::command]
+pub(crate) async fn images_load(
+    state: tauri::State<'_, State>,
+    on_event: Channel<ProgressEvent>,
+) -> Result<dto::ImagesDone> {
+    let send = line_sender(on_event);
+    let loaded = state.app.load_images(&send)?;
+    Ok(dto::ImagesDone {
+        done: loaded,
+        skipped: 0,
+    })
+}
+
+#[tauri::command]
+pub(crate) fn addons_list(
+    state: tauri::State<'_, State>,
+) -> Result<Vec<cks_app::setup::AddonInfo>> {
+    Ok(state.app.addons()?)
+}
+
+/// Download (once, verified) and apply an add-on, streaming progress.
+#[tauri::command]
+pub(crate) async fn addon_install(
+    state: tauri::State<'_, State>,
+    name: String,
+    on_event: Channel<ProgressEvent>,
+) -> Result<cks_app::setup::AddonInfo> {
+    let send = line_sender(on_event);
+    Ok(state.app.install_addon(&name, &send).await?)
+}

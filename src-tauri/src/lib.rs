@@ -108,6 +108,11 @@ pub fn run() {
             commands::exam_submit,
             commands::exam_report,
             commands::exam_history,
+            commands::setup_plan,
+            commands::images_pull,
+            commands::images_load,
+            commands::addons_list,
+            commands::addon_install,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

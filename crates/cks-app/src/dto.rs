@@ -393,3 +393,12 @@ mod tests {
         }
     }
 }
+
+/// What an image pull or load did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImagesDone {
+    pub done: u32,
+    /// Already present (pull).
+    pub skipped: u32,
+}

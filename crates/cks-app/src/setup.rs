@@ -383,7 +383,7 @@ impl App {
     pub async fn install_addon(
         &self,
         name: &str,
-        progress: &dyn Fn(&str),
+        progress: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<AddonInfo, AppError> {
         let addon = ADDONS
             .iter()

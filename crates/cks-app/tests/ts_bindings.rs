@@ -41,6 +41,8 @@ fn render() -> String {
         play::PlayResult, PlayExample,
         exam::ExamFile, exam::ExamPlan, exam::ExamPlanTask, exam::ExamView, exam::ExamTaskView,
         exam::ExamReport, exam::ExamDomainScore, exam::ExamTaskResult, exam::ExamSummary,
+        setup::SetupPlan, setup::MissingTool, setup::AddonInfo, ImagesDone,
+        packs::InstalledPack,
     ];
     let mut out = String::from(
         "// Generated from the Rust DTOs by crates/cks-app/tests/ts_bindings.rs: do not edit.\n\

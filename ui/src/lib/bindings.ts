@@ -378,3 +378,78 @@ failed: Array<Outcome>,
 lessons: Array<string>, };
 
 export type ExamSummary = { examId: number, title: string, startedAt: string, status: "running" | "submitted", percent: number | null, passed: boolean | null, };
+
+export type SetupPlan = { 
+/**
+ * `debian`, `ubuntu`, `fedora`, `arch`, `macos`, … (from /etc/os-release).
+ */
+distribution: string, missing: Array<MissingTool>, 
+/**
+ * `docker` or `podman`, when one answers.
+ */
+engine: string | null, 
+/**
+ * Whether CKS Lab's cluster exists already.
+ */
+clusterExists: boolean, 
+/**
+ * The command that creates it (skipped when it exists).
+ */
+createCluster: Array<string>, 
+/**
+ * Every image the labs run, pulled once and loaded into the nodes.
+ */
+images: Array<string>, 
+/**
+ * Add-ons some labs require, with what each unlocks (installed on request only).
+ */
+addons: Array<AddonInfo>, 
+/**
+ * Host features missing for some labs (AppArmor, BTF, cgroup v2).
+ */
+host: Array<string>, };
+
+export type MissingTool = { name: string, why: string, 
+/**
+ * The command for this distribution.
+ */
+install: string, };
+
+export type AddonInfo = { name: string, version: string, 
+/**
+ * Where its manifest comes from (empty: not automated yet, see `how`).
+ */
+url: string, 
+/**
+ * How to install it by hand when it is not automated.
+ */
+how: string | null, 
+/**
+ * SHA-256 of the manifest, when pinned in this release; otherwise the first download's
+ * checksum is recorded and every later download must match it.
+ */
+sha256: string | null, 
+/**
+ * Labs that require it.
+ */
+unlocks: Array<string>, 
+/**
+ * Host features it needs.
+ */
+needs: Array<string>, installed: boolean, };
+
+export type ImagesDone = { done: number, 
+/**
+ * Already present (pull).
+ */
+skipped: number, };
+
+export type InstalledPack = { id: string, name: string, version: string, author: string, 
+/**
+ * Where it came from (a path or a git URL), for `packs update`.
+ */
+source: string, installedAt: string, 
+/**
+ * Lab ids as the app knows them (`<pack-id>.<lab-id>`).
+ */
+labs: Array<string>, };

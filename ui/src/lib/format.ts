@@ -123,6 +123,10 @@ export function adviceFor(code: string): string {
       return "That task is not part of the running exam. Go back to the exam's task list.";
     case "quiz-question":
       return "The lesson's questions changed. Reload the lesson and answer again.";
+    case "images":
+      return "The images could not be pulled or loaded. Do what the message says, then retry: a retry resumes where it stopped.";
+    case "addon":
+      return "The add-on could not be installed. Check the cluster in Settings → Cluster and your network, then retry.";
     case "bad-url":
       return "Only web (http or https) links open in the browser.";
     case "ipc":

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type {
+  AddonInfo,
   AppInfo,
   AttemptView,
   AuthorReport,
@@ -17,6 +18,7 @@ import type {
   ExamSummary,
   ExamView,
   ExportSummary,
+  ImagesDone,
   ImportSummary,
   PlayExample,
   PlayRequest,
@@ -35,6 +37,7 @@ import type {
   LessonSummary,
   LessonView,
   ProgressReport,
+  SetupPlan,
   SolutionView,
 } from "./types";
 
@@ -156,6 +159,29 @@ export const clusterCreate = (onLine: (line: string) => void): Promise<ClusterSt
   callWithChannel("cluster_create", {}, lines(onLine));
 
 export const clusterDelete = (): Promise<ClusterStatus> => call("cluster_delete");
+
+// ---- First-run setup (tools, cluster, images, add-ons) ----
+
+/** What first-run setup would do on this machine; nothing is changed. */
+export const setupPlan = (): Promise<SetupPlan> => call("setup_plan");
+
+/**
+ * Pull every lab image not present yet; progress lines go to `onLine`. A retry resumes.
+ * Rejects with code `images` (the message says what to do: disk full, engine not running, …).
+ */
+export const imagesPull = (onLine: (line: string) => void): Promise<ImagesDone> =>
+  callWithChannel("images_pull", {}, lines(onLine));
+
+/** Load every lab image into the cluster's nodes; lines go to `onLine`. Code `no-cluster` without one. */
+export const imagesLoad = (onLine: (line: string) => void): Promise<ImagesDone> =>
+  callWithChannel("images_load", {}, lines(onLine));
+
+/** Add-ons some labs require, with what each unlocks and whether it is installed. */
+export const addonsList = (): Promise<AddonInfo[]> => call("addons_list");
+
+/** Download (verified) and apply an add-on; lines go to `onLine`. Rejects with code `addon`. */
+export const addonInstall = (name: string, onLine: (line: string) => void): Promise<AddonInfo> =>
+  callWithChannel("addon_install", { name }, lines(onLine));
 
 // ---- Live attempts on the cluster ----
 

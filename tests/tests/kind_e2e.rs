@@ -1,5 +1,6 @@
-//! Opt-in kind suite (`CKSLAB_E2E_KIND=1`): creates CKS Lab's own kind cluster, runs a lab
-//! start → grade → reset on it, verifies every lab, deletes the cluster. Skips loudly without the
+//! Opt-in kind suite (`CKSLAB_E2E_KIND=1`): `ckslab setup` (creates CKS Lab's own kind cluster,
+//! pulls the labs' images and loads them into the nodes), a lab start → grade → reset, a
+//! three-task exam, every lab verified, the cluster deleted. Skips loudly without the
 //! opt-in, or without docker/podman and kind (this build machine has neither engine running).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -46,9 +47,17 @@ fn kind_cluster_end_to_end() {
             ),
         )
     };
-    let (code, out) = ckslab(&["cluster", "create"]);
+    let (code, out) = ckslab(&["setup"]);
     assert_eq!(code, Some(0), "{out}");
     let result = std::panic::catch_unwind(|| {
+        // Images are present now: a second pull pulls nothing.
+        let (code, out) = ckslab(&["--json", "images", "pull"]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("\"pulled\":0"), "{out}");
+        let (code, out) = ckslab(&["exam", "start", "--exam", "three-domains"]);
+        assert_eq!(code, Some(0), "{out}");
+        let (code, out) = ckslab(&["exam", "submit"]);
+        assert_eq!(code, Some(1), "an untouched exam does not pass: {out}");
         let (code, out) = ckslab(&["start", "pss-restrict-namespace"]);
         assert_eq!(code, Some(0), "{out}");
         let (code, out) = ckslab(&["grade", "pss-restrict-namespace"]);

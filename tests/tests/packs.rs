@@ -40,7 +40,13 @@ fn good_pack(root: &Path, version: &str) -> PathBuf {
     );
     std::fs::write(
         pack.join("pack.yaml"),
-        format!("id: acme-workshop\nname: ACME workshop labs\nversion: \"{version}\"\nauthor: ACME training\nlabs:\n  - labs/sa-disable-automount\n"),
+        format!("id: acme-workshop\nname: ACME workshop labs\nversion: \"{version}\"\nauthor: ACME training\nlabs:\n  - labs/sa-disable-automount\nexams:\n  - exams/day-one.yaml\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(pack.join("exams")).unwrap();
+    std::fs::write(
+        pack.join("exams/day-one.yaml"),
+        "title: Day one check\nminutes: 20\ntasks: [sa-disable-automount, pss-restrict-namespace]\n",
     )
     .unwrap();
     pack
@@ -90,6 +96,13 @@ fn a_good_pack_installs_and_its_labs_list_and_grade() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
+
+    // The pack's exam: its own labs namespaced, other ids as written.
+    let o = run(&data, &["--json", "exam", "plan", "--exam", "acme-workshop.day-one"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["tasks"][0]["labId"], "acme-workshop.sa-disable-automount");
+    assert_eq!(v["tasks"][1]["labId"], "pss-restrict-namespace", "a shipped lab as written");
 
     // Same id again: refused; update replaces it with the new version from its source.
     let o = run(&data, &["packs", "add", pack.to_str().unwrap()]);

@@ -383,6 +383,35 @@ impl App {
         for path in paths {
             out.push(read_exam_file(&path)?);
         }
+        out.extend(self.pack_exam_files()?);
+        Ok(out)
+    }
+
+    /// Exams that installed packs ship: ids `<pack>.<exam>`, tasks naming the pack's labs.
+    fn pack_exam_files(&self) -> Result<Vec<ExamFile>, AppError> {
+        let mut out = Vec::new();
+        for pack in self.installed_packs() {
+            let root = self.packs_dir().join(&pack.id);
+            let Ok(text) = std::fs::read_to_string(root.join("pack.yaml")) else {
+                continue;
+            };
+            let Ok(manifest) = serde_saphyr::from_str::<crate::packs::PackManifest>(&text) else {
+                continue;
+            };
+            for rel in &manifest.exams {
+                let mut file = read_exam_file(&root.join(rel))?;
+                file.id = format!("{}.{}", pack.id, file.id);
+                // The pack's own labs by their id inside the pack; anything else as written
+                // (a shipped lab, or another pack's `<pack>.<lab>`).
+                for task in &mut file.tasks {
+                    let own = format!("{}.{task}", pack.id);
+                    if pack.labs.contains(&own) {
+                        *task = own;
+                    }
+                }
+                out.push(file);
+            }
+        }
         Ok(out)
     }
 

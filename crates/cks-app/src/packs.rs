@@ -25,7 +25,7 @@ pub struct PackManifest {
     /// Lab folders, relative to the pack.
     pub labs: Vec<String>,
     /// Exam files (`exams/*.yaml` format), relative to the pack; their tasks name the pack's labs
-    /// by their id inside the pack.
+    /// by their id inside the pack (or shipped labs by their id). Offered as `<pack>.<exam>`.
     #[serde(default)]
     pub exams: Vec<String>,
 }

@@ -334,4 +334,44 @@ describe("ipc: practice features (issue 9)", () => {
     expect(err).toBeInstanceOf(IpcError);
     expect(err).toMatchObject({ code: "exam-conflict" });
   });
+
+  it("calls the setup commands by their Rust names and streams their lines", async () => {
+    const calls = mockBackend({
+      images_pull: (a) => {
+        send(a?.onEvent, { kind: "line", text: "pulling nginx:1.27" });
+        send(a?.onEvent, { kind: "other", text: "ignored" });
+        return { done: 1, skipped: 2 };
+      },
+      images_load: (a) => {
+        send(a?.onEvent, { kind: "line", text: "loading into cks" });
+        return { done: 3, skipped: 0 };
+      },
+      addon_install: (a) => {
+        send(a?.onEvent, { kind: "line", text: "applied" });
+        return { ...fixtures.addons[0]!, installed: true };
+      },
+    });
+    expect(await ipc.setupPlan()).toEqual(fixtures.setupPlan);
+    expect(await ipc.addonsList()).toEqual(fixtures.addons);
+    const got: string[] = [];
+    expect(await ipc.imagesPull((l) => got.push(l))).toEqual({ done: 1, skipped: 2 });
+    expect(await ipc.imagesLoad((l) => got.push(l))).toEqual({ done: 3, skipped: 0 });
+    expect((await ipc.addonInstall("gatekeeper", (l) => got.push(l))).installed).toBe(true);
+    expect(got).toEqual(["pulling nginx:1.27", "loading into cks", "applied"]);
+    expect(calls.map((c) => c.cmd)).toEqual(["setup_plan", "addons_list", "images_pull", "images_load", "addon_install"]);
+    expect(calls[2]!.args!.onEvent).toBeInstanceOf(Channel);
+    expect(calls[4]!.args).toMatchObject({ name: "gatekeeper" });
+    expect(calls[4]!.args!.onEvent).toBeInstanceOf(Channel);
+  });
+
+  it("rejects an images failure with code images and its message", async () => {
+    mockBackend({
+      images_pull: () => {
+        throw { code: "images", message: "docker is not running: start it, then retry" };
+      },
+    });
+    const err = await ipc.imagesPull(() => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpcError);
+    expect(err).toMatchObject({ code: "images", message: "docker is not running: start it, then retry" });
+  });
 });

@@ -2,6 +2,7 @@
 // `ckslab --json` CLI (same Rust structs as the commands).
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
+  AddonInfo,
   AppInfo,
   AttemptView,
   AuthorReport,
@@ -26,6 +27,7 @@ import type {
   PlayResult,
   ProgressReport,
   QuizResult,
+  SetupPlan,
   SolutionView,
 } from "../lib/types";
 import curriculumJson from "./fixtures/curriculum.json";
@@ -263,6 +265,62 @@ const examHistory: ExamSummary[] = [
   { examId: 3, title: "Random exam (16 tasks)", startedAt: "2026-11-27T07:00:00Z", status: "submitted", percent: 42.857, passed: false },
   { examId: 2, title: "Mock exam 1", startedAt: "2026-11-20T07:00:00Z", status: "submitted", percent: 75, passed: true },
 ];
+/** Add-ons: one automated (not installed), one installed, one only by hand. */
+const addons: AddonInfo[] = [
+  {
+    name: "gatekeeper",
+    version: "v3.18.2",
+    url: "https://raw.githubusercontent.com/open-policy-agent/gatekeeper/v3.18.2/deploy/gatekeeper.yaml",
+    how: null,
+    sha256: null,
+    unlocks: ["gatekeeper-required-labels", "gatekeeper-allowed-repos"],
+    needs: [],
+    installed: false,
+  },
+  {
+    name: "metrics-server",
+    version: "v0.7.2",
+    url: "https://github.com/kubernetes-sigs/metrics-server/releases/download/v0.7.2/components.yaml",
+    how: null,
+    sha256: "0f3a8c1b2d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd",
+    unlocks: [],
+    needs: [],
+    installed: true,
+  },
+  {
+    name: "falco",
+    version: "0.39.1",
+    url: "",
+    how: "helm install falco falcosecurity/falco -n falco --create-namespace",
+    sha256: null,
+    unlocks: ["falco-shell-in-container"],
+    needs: ["kernel BTF"],
+    installed: false,
+  },
+];
+
+/** `setup_plan` on a fresh Ubuntu machine: docker, but no kind or kubectl and no cluster. */
+const setupPlan: SetupPlan = {
+  distribution: "ubuntu",
+  missing: [
+    {
+      name: "kind",
+      why: "creates the practice cluster",
+      install: "curl -Lo ./kind https://kind.sigs.k8s.io/dl/v0.29.0/kind-linux-amd64 && sudo install ./kind /usr/local/bin/kind",
+    },
+    { name: "kubectl", why: "every lab uses it", install: "sudo snap install kubectl --classic" },
+  ],
+  engine: "docker",
+  clusterExists: false,
+  createCluster: ["kind", "create", "cluster", "--name", "cks", "--config", "/home/learner/.local/share/ckslab/kind.yaml"],
+  images: ["docker.io/library/nginx:1.27", "docker.io/library/redis:7.4", "registry.k8s.io/pause:3.10"],
+  addons,
+  host: ["AppArmor is not enabled: the AppArmor labs are unavailable"],
+};
+
+/** `setup_plan` once everything is done. */
+const setupDone: SetupPlan = { ...setupPlan, missing: [], clusterExists: true, host: [] };
+
 const doctor = doctorJson as Doctor;
 const gradeNetpol = gradeNetpolJson as GradeReport;
 const gradeSolved = gradeSolvedJson as GradeReport;
@@ -290,6 +348,9 @@ export const fixtures = {
   examView,
   examReport,
   examHistory,
+  setupPlan,
+  setupDone,
+  addons,
   /** What `reveal_hint` renders for the netpol lab's three hints (sanitized HTML, as Rust sends it). */
   hintHtml: [
     "<p>Two peers in one <code>from</code> entry are <strong>AND</strong>ed; two entries are <strong>OR</strong>ed.</p>\n",
@@ -450,6 +511,15 @@ export function mockBackend(overrides: Record<string, Handler> = {}): Call[] {
     exam_submit: () => clone(examReport),
     exam_report: () => clone(examReport),
     exam_history: () => clone(examHistory),
+    setup_plan: () => clone(setupPlan),
+    addons_list: () => clone(addons),
+    images_pull: () => ({ done: setupPlan.images.length, skipped: 0 }),
+    images_load: () => ({ done: setupPlan.images.length, skipped: 0 }),
+    addon_install: (a) => {
+      const found = addons.find((x) => x.name === a?.name);
+      if (!found) throw { code: "addon", message: `no add-on ${String(a?.name)}` };
+      return { ...clone(found), installed: true };
+    },
     "plugin:opener|open_url": () => null,
   };
   const handlers = { ...defaults, ...overrides };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import Dashboard from "./Dashboard.svelte";
 import { clone, fixtures, mockBackend } from "../test/backend";
 
@@ -175,5 +175,55 @@ describe("Dashboard", () => {
     expect(await within(screen.getByTestId("exams-card")).findByTestId("error-banner")).toHaveTextContent(
       "command exam_history not found",
     );
+  });
+});
+
+describe("Dashboard: setup banner", () => {
+  it("points to Settings while tools are missing or there is no cluster", async () => {
+    mockBackend();
+    render(Dashboard);
+    const banner = await screen.findByTestId("setup-banner");
+    expect(banner).toHaveTextContent("Finish setting up to practise on a cluster → Settings");
+    expect(within(banner).getByRole("link", { name: "Settings" })).toHaveAttribute("href", "#/settings");
+  });
+
+  it("shows when only the cluster is missing", async () => {
+    mockBackend({ setup_plan: () => ({ ...clone(fixtures.setupDone), clusterExists: false }) });
+    render(Dashboard);
+    expect(await screen.findByTestId("setup-banner")).toBeInTheDocument();
+  });
+
+  it("is hidden once set up, and when the plan fails", async () => {
+    const calls = mockBackend({ setup_plan: () => clone(fixtures.setupDone) });
+    const first = render(Dashboard);
+    await screen.findByTestId("readiness-chart");
+    await waitFor(() => expect(calls.some((c) => c.cmd === "setup_plan")).toBe(true));
+    expect(screen.queryByTestId("setup-banner")).not.toBeInTheDocument();
+    first.unmount();
+
+    const failing = mockBackend({
+      setup_plan: () => {
+        throw { code: "ipc", message: "command setup_plan not found" };
+      },
+    });
+    render(Dashboard);
+    expect(await screen.findByTestId("readiness-chart")).toBeInTheDocument();
+    await waitFor(() => expect(failing.some((c) => c.cmd === "setup_plan")).toBe(true));
+    expect(screen.queryByTestId("setup-banner")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("error-banner")).not.toBeInTheDocument();
+  });
+
+  it("remembers a dismissal", async () => {
+    mockBackend();
+    const first = render(Dashboard);
+    await fireEvent.click(within(await screen.findByTestId("setup-banner")).getByRole("button", { name: /Dismiss/ }));
+    expect(screen.queryByTestId("setup-banner")).not.toBeInTheDocument();
+    first.unmount();
+
+    const calls = mockBackend();
+    render(Dashboard);
+    await screen.findByTestId("readiness-chart");
+    expect(screen.queryByTestId("setup-banner")).not.toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "setup_plan")).toBe(false);
   });
 });

@@ -27,9 +27,17 @@ fi
 mkdir -p src-tauri/binaries
 cp "$target_dir/$profile/ckslab" "src-tauri/binaries/ckslab-$triple"
 
-echo "== desktop app and .deb ($profile)"
+echo "== desktop app ($profile)"
 # The UI is already built; `tauri build` would otherwise run beforeBuildCommand again.
-(cd src-tauri && "$root/ui/node_modules/.bin/tauri" build "${flags[@]}" \
-  --config tauri.bundle.json --config '{"build":{"beforeBuildCommand":""}}' --bundles deb)
+tauri() { (cd src-tauri && "$root/ui/node_modules/.bin/tauri" "$@" "${flags[@]}" \
+  --config tauri.bundle.json --config '{"build":{"beforeBuildCommand":""}}'); }
+tauri build --no-bundle
+if [[ $profile == release ]]; then
+  # The release profile keeps line tables for backtraces in development; the package does not.
+  strip --strip-debug "$target_dir/release/ckslab-desktop" "src-tauri/binaries/ckslab-$triple"
+fi
+
+echo "== .deb"
+tauri bundle --bundles deb
 deb="$(ls -t "$target_dir/$profile/bundle/deb/"*.deb | head -1)"
 echo "built $deb ($(du -h "$deb" | cut -f1))"

@@ -98,11 +98,17 @@ fn a_good_pack_installs_and_its_labs_list_and_grade() {
     assert!(o.status.success(), "{}", text(&o));
 
     // The pack's exam: its own labs namespaced, other ids as written.
-    let o = run(&data, &["--json", "exam", "plan", "--exam", "acme-workshop.day-one"]);
+    let o = run(
+        &data,
+        &["--json", "exam", "plan", "--exam", "acme-workshop.day-one"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["tasks"][0]["labId"], "acme-workshop.sa-disable-automount");
-    assert_eq!(v["tasks"][1]["labId"], "pss-restrict-namespace", "a shipped lab as written");
+    assert_eq!(
+        v["tasks"][1]["labId"], "pss-restrict-namespace",
+        "a shipped lab as written"
+    );
 
     // Same id again: refused; update replaces it with the new version from its source.
     let o = run(&data, &["packs", "add", pack.to_str().unwrap()]);

@@ -509,7 +509,7 @@ impl App {
                 let doctor = self.doctor();
                 let mut candidates = Vec::new();
                 for dir in cks_labs::discover(&self.config.labs_dir) {
-                    let Ok(loaded) = cks_labs::load(&dir) else {
+                    let Ok(loaded) = self.load_lab_dir(&dir) else {
                         continue;
                     };
                     let requires: Vec<&str> =

@@ -315,12 +315,68 @@ pub fn fresh_seed() -> u64 {
 pub struct App {
     config: AppConfig,
     store: Store,
+    /// Loaded labs by folder, with the signature of their files (paths, sizes, mtimes): the
+    /// desktop app lists and opens labs often, and loading one renders every template.
+    labs: std::sync::Mutex<BTreeMap<PathBuf, (u64, LoadedLab)>>,
+}
+
+/// A cheap fingerprint of a folder's files (stat only): any edit changes it.
+fn folder_signature(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &Path, h: &mut std::collections::hash_map::DefaultHasher) {
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let path = e.path();
+            path.hash(h);
+            if let Ok(meta) = e.metadata() {
+                meta.len().hash(h);
+                meta.modified().ok().hash(h);
+                if meta.is_dir() {
+                    walk(&path, h);
+                }
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    walk(dir, &mut h);
+    h.finish()
 }
 
 impl App {
     pub async fn open(config: AppConfig) -> Result<App, AppError> {
         let store = Store::open(&config.data_dir.join("progress.db")).await?;
-        Ok(App { config, store })
+        Ok(App {
+            config,
+            store,
+            labs: std::sync::Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Load a lab folder for use, from the cache when none of its files changed.
+    pub(crate) fn load_lab_dir(&self, dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
+        let signature = folder_signature(dir);
+        {
+            let cached = self
+                .labs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((sig, loaded)) = cached.get(dir)
+                && *sig == signature
+            {
+                return Ok(loaded.clone());
+            }
+        }
+        let loaded = cks_labs::load_for_use(dir)?;
+        self.labs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(dir.to_path_buf(), (signature, loaded.clone()));
+        Ok(loaded)
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -336,19 +392,23 @@ impl App {
         if id.contains('.')
             && let Some(dir) = self.pack_lab_dir(id)
         {
-            let mut loaded = cks_labs::load(&dir).map_err(|problems| AppError::LabInvalid {
-                id: id.to_owned(),
-                problems,
-            })?;
+            let mut loaded = self
+                .load_lab_dir(&dir)
+                .map_err(|problems| AppError::LabInvalid {
+                    id: id.to_owned(),
+                    problems,
+                })?;
             loaded.lab.id = id.to_owned();
             return Ok(loaded);
         }
         let dir = self.config.labs_dir.join(id);
         if !id.is_empty() && !id.contains(['/', '\\']) && dir.join("lab.yaml").is_file() {
-            return cks_labs::load(&dir).map_err(|problems| AppError::LabInvalid {
-                id: id.to_owned(),
-                problems,
-            });
+            return self
+                .load_lab_dir(&dir)
+                .map_err(|problems| AppError::LabInvalid {
+                    id: id.to_owned(),
+                    problems,
+                });
         }
         Err(AppError::LabNotFound {
             id: id.to_owned(),
@@ -377,7 +437,7 @@ impl App {
             .into_iter()
             .map(|(id, dir)| (Some(id), dir));
         for (pack_id, dir) in shipped.chain(packed) {
-            match cks_labs::load(&dir) {
+            match self.load_lab_dir(&dir) {
                 Ok(mut loaded) => {
                     if let Some(id) = pack_id {
                         loaded.lab.id = id;

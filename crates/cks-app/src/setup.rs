@@ -202,12 +202,12 @@ impl App {
     pub fn lab_images(&self) -> Result<Vec<String>, AppError> {
         let mut images = BTreeSet::new();
         for dir in cks_labs::discover(&self.config.labs_dir) {
-            if let Ok(loaded) = cks_labs::load(&dir) {
+            if let Ok(loaded) = self.load_lab_dir(&dir) {
                 images.extend(loaded.lab.images.iter().cloned());
             }
         }
         for (_, dir) in self.pack_labs() {
-            if let Ok(loaded) = cks_labs::load(&dir) {
+            if let Ok(loaded) = self.load_lab_dir(&dir) {
                 images.extend(loaded.lab.images.iter().cloned());
             }
         }

@@ -17,7 +17,9 @@ pub mod steps;
 mod template;
 mod yaml_lab;
 
-pub use load::{LoadedLab, MAX_LAB_FILE_BYTES, MAX_LAB_YAML_BYTES, RenderedLab, discover, load};
+pub use load::{
+    LoadedLab, MAX_LAB_FILE_BYTES, MAX_LAB_YAML_BYTES, RenderedLab, discover, load, load_for_use,
+};
 pub use model::{Difficulty, Lab, Requirement};
 pub use problem::Problem;
 pub use template::Sandbox;

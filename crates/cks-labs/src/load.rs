@@ -33,6 +33,8 @@ pub struct LoadedLab {
     task_source: String,
     hint_sources: Vec<String>,
     explanation_source: String,
+    /// How far the lab reaches with the sample params (computed once at load).
+    pub(crate) sample_scope: crate::model::Scope,
 }
 
 /// A lab rendered for one attempt: params drawn, templates rendered, checks compiled.
@@ -213,6 +215,17 @@ fn inside(dir: &Path, relative: &str) -> Result<PathBuf, String> {
 
 /// Load and lint one lab folder.
 pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
+    load_checked(dir, true)
+}
+
+/// Load a lab to use it (list, start, grade): every check of [`load`] except parsing its
+/// fixture snapshots, which are the bulk of a lab folder and only matter to lint and self-test
+/// (a fixture that does not load still fails when it is graded).
+pub fn load_for_use(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
+    load_checked(dir, false)
+}
+
+fn load_checked(dir: &Path, check_fixtures: bool) -> Result<LoadedLab, Vec<Problem>> {
     let file = dir.join("lab.yaml");
     let text = read_bounded(&file, MAX_LAB_YAML_BYTES).map_err(|e| vec![Problem::new(&file, e)])?;
     let value: Json = match crate::yaml_lab::parse(&text) {
@@ -317,13 +330,14 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
     let (task_source, hint_sources, explanation_source) = read_markdown(dir, &lab, &mut r);
     // Keep going: templates, CEL, setup files and fixtures are checked even when other fields
     // have problems, so one run reports everything.
-    let loaded = LoadedLab {
+    let mut loaded = LoadedLab {
         dir: dir.to_path_buf(),
         content_hash: content_hash(dir),
         lab,
         task_source,
         hint_sources,
         explanation_source,
+        sample_scope: crate::model::Scope::Namespace,
     };
     // Render with the first seed's params: templates, CEL and setup manifests must all work.
     let sample = loaded.draw_params(0);
@@ -368,8 +382,9 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
             );
         }
     }
+    loaded.sample_scope = loaded.inferred_scope(&sample);
     if let Some(declared) = loaded.lab.scope {
-        let inferred = loaded.inferred_scope(&sample);
+        let inferred = loaded.sample_scope;
         if declared < inferred {
             let (line, column) = positions.find("scope").unwrap_or((1, 1));
             r.problems.push(
@@ -387,7 +402,9 @@ pub fn load(dir: &Path) -> Result<LoadedLab, Vec<Problem>> {
             );
         }
     }
-    lint_fixtures(&loaded, &mut r);
+    if check_fixtures {
+        lint_fixtures(&loaded, &mut r);
+    }
     if r.problems.is_empty() {
         Ok(loaded)
     } else {

@@ -151,9 +151,7 @@ impl LoadedLab {
 
     /// The declared scope, else the inferred one.
     pub fn scope(&self) -> crate::model::Scope {
-        self.lab
-            .scope
-            .unwrap_or_else(|| self.inferred_scope(&self.draw_params(0)))
+        self.lab.scope.unwrap_or(self.sample_scope)
     }
 
     /// Render setup (`solution: false`) or solution steps for params.

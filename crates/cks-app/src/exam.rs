@@ -96,6 +96,10 @@ pub struct ExamTaskView {
     pub points: u32,
     /// The task for this attempt's params, sanitized.
     pub task_html: String,
+    /// The same task as markdown, for the terminal (not sent to the webview).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub task_markdown: String,
     pub flagged: bool,
     pub notes: String,
     pub attempt_id: i64,
@@ -656,6 +660,7 @@ impl App {
                 domain: self.candidate(&loaded).domain,
                 points: loaded.lab.points(),
                 task_html: markdown_to_safe_html(&rendered.task),
+                task_markdown: rendered.task.clone(),
                 flagged: t.flagged,
                 notes: t.notes.clone(),
                 attempt_id: t.attempt_id,

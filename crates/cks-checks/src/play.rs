@@ -160,6 +160,9 @@ fn strings_under(value: &Json, key: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Finds (line, column) in a compiler message.
+type PositionOf = fn(&str) -> Option<(u32, u32)>;
+
 fn play_admission(request: &PlayRequest) -> PlayResult {
     let mut result = PlayResult {
         mode: request.mode,
@@ -191,7 +194,7 @@ fn play_admission(request: &PlayRequest) -> PlayResult {
         PlayMode::Vap => Admission::Vap(Vaps::new(&everything)),
         _ => Admission::Gatekeeper(Gatekeeper::new(&everything)),
     };
-    let (key, position): (&str, fn(&str) -> Option<(u32, u32)>) = match request.mode {
+    let (key, position): (&str, PositionOf) = match request.mode {
         PlayMode::Vap => ("expression", cel_position),
         _ => ("rego", rego_position),
     };

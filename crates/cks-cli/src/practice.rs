@@ -28,6 +28,8 @@ pub(crate) enum ExamCommand {
     },
     /// The running exam: time left and tasks (nothing is graded before submit).
     Status,
+    /// Print one task of the running exam.
+    Task { task: u32 },
     /// Flag a task for review (or --off to clear it).
     Flag {
         /// Task number.
@@ -256,6 +258,29 @@ pub(crate) async fn exam(
                 if view.remaining_seconds == 0 {
                     println!("time is up: `ckslab exam submit` grades it as it stands");
                 }
+            }
+        }
+        ExamCommand::Task { task } => {
+            let view = running(app).await?;
+            let t = view
+                .tasks
+                .iter()
+                .find(|t| t.position == *task)
+                .ok_or(AppError::ExamTask {
+                    exam_id: view.exam_id,
+                    position: *task,
+                })?;
+            println!(
+                "Task {} of {} — {} ({} points, {} left)\n",
+                t.position,
+                view.tasks.len(),
+                strip_control(&t.title),
+                t.points,
+                minutes(view.remaining_seconds)
+            );
+            println!("{}", strip_control(&t.task_markdown).trim_end());
+            if !t.notes.is_empty() {
+                println!("\nyour notes: {}", strip_control(&t.notes));
             }
         }
         ExamCommand::Flag { task, off } => {

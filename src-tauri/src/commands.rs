@@ -142,6 +142,19 @@ fn line_sender(channel: Channel<ProgressEvent>) -> impl Fn(&str) + Send + Sync {
     }
 }
 
+/// A seed typed in the UI: empty means "draw one"; anything else must be a u64.
+fn parse_seed(seed: Option<&str>) -> Result<Option<u64>> {
+    match seed.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => text.parse::<u64>().map(Some).map_err(|_| {
+            CommandError::new(
+                "bad-seed",
+                format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
+            )
+        }),
+    }
+}
+
 #[tauri::command]
 pub(crate) async fn cluster_status(
     state: tauri::State<'_, State>,
@@ -185,15 +198,7 @@ pub(crate) async fn lab_start(
     seed: Option<String>,
     on_event: Channel<ProgressEvent>,
 ) -> Result<dto::AttemptView> {
-    let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            CommandError::new(
-                "bad-seed",
-                format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
-            )
-        })?),
-    };
+    let seed = parse_seed(seed.as_deref())?;
     let cluster = state.app.own_cluster().await?;
     let send = line_sender(on_event);
     let report = state
@@ -377,15 +382,7 @@ fn exam_choice(
     count: Option<u32>,
     exam_id: Option<String>,
 ) -> Result<ExamChoice> {
-    let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            CommandError::new(
-                "bad-seed",
-                format!("seed {text:?} is not a whole number between 0 and 2^64-1"),
-            )
-        })?),
-    };
+    let seed = parse_seed(seed.as_deref())?;
     Ok(ExamChoice {
         exam_id: exam_id.filter(|s| !s.is_empty()),
         seed,

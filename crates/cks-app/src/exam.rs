@@ -213,30 +213,15 @@ pub fn conflicts(tasks: &[&Candidate]) -> Vec<String> {
     problems
 }
 
-/// SplitMix64: small, seedable, and stable across versions (an exam replays from its seed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = usize::try_from(self.next() % (i as u64 + 1)).unwrap_or(0);
-            items.swap(i, j);
-        }
-    }
-}
+/// The labs' own seeded stream (SplitMix64, stable across versions): an exam replays from its
+/// seed.
+type Rng = cks_labs::params::SplitMix64;
 
 /// Draw `count` tasks by domain weight (largest remainder), never two that collide, in a
 /// seeded random order. Fewer candidates than `count` gives every candidate that fits.
 pub fn draw(candidates: &[Candidate], seed: u64, count: usize) -> Vec<usize> {
     let curriculum = cks_content::curriculum();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut by_domain: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
         by_domain.entry(c.domain.as_str()).or_default().push(i);
@@ -584,7 +569,7 @@ impl App {
             ]));
         }
         let seed: u64 = plan.seed.parse().unwrap_or(0);
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut started: Vec<(String, i64)> = Vec::new();
         for task in &plan.tasks {
             progress(&format!(
